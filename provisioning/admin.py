@@ -1,0 +1,212 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+
+from .keys import api_key_create
+from .models import (
+    ApiKey,
+    AuditEvent,
+    Company,
+    CompanyDomain,
+    Membership,
+    Office,
+    OutboxMessage,
+    Partner,
+    User,
+)
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "prefix", "created_at", "last_used_at"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are issued from the API key page, which shows the key once
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "webhook_url", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "partner", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["partner", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "name", "partner__name"]
+    list_select_related = ["partner"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["partner", "name"]
+        return ["partner", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["partner", *self.readonly_fields] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, raw_key = api_key_create(partner=obj.partner, name=obj.name)
+        obj.pk = key.pk
+        obj.prefix = key.prefix
+        messages.warning(
+            request,
+            f"The new API key is {raw_key} — copy it now: it is stored hashed and will not be "
+            "shown again.",
+        )
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} key(s) revoked.")
+
+
+class CompanyDomainInline(admin.TabularInline):
+    model = CompanyDomain
+    extra = 0
+
+
+class OfficeInline(admin.TabularInline):
+    model = Office
+    extra = 0
+    fields = ["country", "airport_code", "iata_code", "cass_code"]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "country", "created_at"]
+    list_filter = ["country"]
+    search_fields = ["legal_name", "domains__domain"]
+    inlines = [CompanyDomainInline, OfficeInline]
+
+
+@admin.register(CompanyDomain)
+class CompanyDomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "company"]
+    search_fields = ["domain", "company__legal_name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "country", "airport_code", "iata_code", "cass_code"]
+    list_filter = ["country"]
+    search_fields = ["company__legal_name", "airport_code", "iata_code"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["partner", "created_at", "removed_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "status",
+        "pending_reason",
+        "is_staff",
+    ]
+    list_filter = ["status", "pending_reason", "is_staff", "company__country"]
+    search_fields = ["email", "first_name", "last_name", "company__legal_name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    filter_horizontal = ["offices", "groups", "user_permissions"]
+    readonly_fields = ["status_changed_at", "date_joined", "last_login"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "company", "offices"]}),
+        (
+            "Account",
+            {
+                "fields": [
+                    "status",
+                    "pending_reason",
+                    "status_changed_at",
+                    "warnings",
+                    "request_data",
+                ]
+            },
+        ),
+        (
+            "Staff",
+            {
+                "fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"],
+                "classes": ["collapse"],
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "partner", "created_at", "removed_at"]
+    list_filter = ["partner", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "partner__name"]
+    list_select_related = ["user", "partner"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor_type", "actor_user", "actor_partner", "user"]
+    list_filter = ["action", "actor_type"]
+    search_fields = ["user__email", "action"]
+    list_select_related = ["actor_user", "actor_partner", "user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "template",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["kind", "status", "template"]
+    search_fields = ["recipient"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    # The context may hold one-time links; support sees where and when, not the secret.
+    exclude = ["context"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,50 @@
+"""Audit trail: every state change records who did it and what changed."""
+
+from dataclasses import dataclass
+
+from .models import ApiKey, AuditEvent, Partner, User
+from .models.audit import ActorType
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a support agent, a partner's API key, the forwarder, or the system."""
+
+    type: ActorType
+    user: User | None = None
+    api_key: ApiKey | None = None
+
+    @classmethod
+    def staff(cls, user: User) -> "Actor":
+        return cls(ActorType.STAFF, user=user)
+
+    @classmethod
+    def partner(cls, api_key: ApiKey) -> "Actor":
+        return cls(ActorType.PARTNER, api_key=api_key)
+
+    @classmethod
+    def forwarder(cls, user: User) -> "Actor":
+        return cls(ActorType.FORWARDER, user=user)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(ActorType.SYSTEM)
+
+    @property
+    def partner_obj(self) -> Partner | None:
+        return self.api_key.partner if self.api_key else None
+
+
+def audit_record(
+    *, actor: Actor, action: str, user: User | None, changes: dict | None = None, note: str = ""
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_type=actor.type,
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        actor_partner_id=actor.api_key.partner_id if actor.api_key else None,
+        action=action,
+        user=user,
+        changes=changes or {},
+        note=note,
+    )

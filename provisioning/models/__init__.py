@@ -1,0 +1,19 @@
+from .audit import AuditEvent
+from .companies import Company, CompanyDomain, Office
+from .outbox import OutboxMessage
+from .partners import ApiKey, Partner
+from .users import Membership, PendingReason, User, UserStatus
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Company",
+    "CompanyDomain",
+    "Membership",
+    "Office",
+    "OutboxMessage",
+    "Partner",
+    "PendingReason",
+    "User",
+    "UserStatus",
+]

@@ -1,0 +1,68 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class OutboxKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed for good"
+
+
+class OutboxMessage(models.Model):
+    """An email or webhook to deliver.
+
+    Written in the same transaction as the change that causes it, delivered by a Celery task
+    after commit, re-delivered by the periodic sweep when that hand-over was lost.
+    """
+
+    kind = models.CharField(max_length=10, choices=OutboxKind.choices)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    template = models.CharField(
+        max_length=50, blank=True, help_text="Email: the folder under templates/emails/."
+    )
+    recipient = models.CharField(max_length=500, help_text="Email address, or the webhook URL.")
+    context = models.JSONField(default=dict, blank=True, help_text="Template context or payload.")
+    partner = models.ForeignKey(
+        "provisioning.Partner", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OutboxKind.values), name="outbox_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OutboxStatus.values), name="outbox_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OutboxStatus.SENT, sent_at__isnull=False)
+                | (~Q(status=OutboxStatus.SENT) & Q(sent_at__isnull=True)),
+                name="outbox_sent_at_matches_status",
+            ),
+        ]
+        indexes = [
+            # The sweep picks pending messages whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status=OutboxStatus.PENDING),
+                name="outbox_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        what = self.template or self.kind
+        return f"{what} → {self.recipient} ({self.status})"

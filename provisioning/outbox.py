@@ -1,0 +1,174 @@
+"""The outbox: side effects written with the change that causes them, delivered after commit.
+
+`outbox_email_queue` writes a row in the caller's transaction and hands its id to Celery once
+that transaction commits; a rolled-back change therefore sends nothing. `outbox_deliver_one`
+sends one message under a row lock, so that two workers never send the same row, and records
+the outcome. Messages whose hand-over was lost (broker down, worker killed) are picked up by
+`outbox_sweep_due`, which the beat schedule runs every OUTBOX_SWEEP_SECONDS.
+
+Delivery is at-least-once: a worker killed after the SMTP server accepted a message but before
+the row was marked sent will send it again (the window is one SMTP transaction).
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .emails import render_email
+from .models import OutboxMessage, Partner
+from .models.outbox import OutboxKind, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# The sweep leaves alone messages that fell due this recently: their task is on its way.
+SWEEP_GRACE = timedelta(seconds=30)
+
+
+class PermanentDeliveryError(Exception):
+    """The receiving side refused the message for good; retrying will not help."""
+
+
+def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessage:
+    message = OutboxMessage.objects.create(
+        kind=OutboxKind.EMAIL, template=template, recipient=to, context=context
+    )
+    transaction.on_commit(partial(_hand_over, message.pk))
+    return message
+
+
+def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
+    message = OutboxMessage.objects.create(
+        kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
+    )
+    transaction.on_commit(partial(_hand_over, message.pk))
+    return message
+
+
+def _hand_over(message_id: int) -> None:
+    from .tasks import outbox_deliver
+
+    try:
+        outbox_deliver.delay(message_id)
+    except Exception:
+        # The broker is unreachable. The row is committed; the sweep will deliver it.
+        logger.warning(
+            "outbox message %s not handed to the broker; the sweep will send it",
+            message_id,
+            exc_info=True,
+        )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: base, 2 x base, 4 x base, … capped at one hour."""
+    return timedelta(seconds=min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempts - 1), 3600))
+
+
+def outbox_deliver_one(message_id: int) -> timedelta | None:
+    """Send one message if it is still pending. Returns the delay before a retry, if any."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboxStatus.PENDING)
+            .first()
+        )
+        if message is None:
+            return None  # sent already, given up, or another worker holds it right now
+        message.attempts += 1
+        try:
+            _SENDERS[message.kind](message)
+        except PermanentDeliveryError as exc:
+            message.status = OutboxStatus.FAILED
+            message.last_error = str(exc)[:2000]
+            logger.error("outbox message %s refused for good: %s", message.pk, exc)
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+                logger.error(
+                    "outbox message %s failed %s times, giving up", message.pk, message.attempts
+                )
+            else:
+                delay = retry_delay(message.attempts)
+                message.next_attempt_at = now + delay
+                message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                logger.info(
+                    "outbox message %s attempt %s failed (%s); retry in %s",
+                    message.pk,
+                    message.attempts,
+                    message.last_error,
+                    delay,
+                )
+                return delay
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    return None
+
+
+def outbox_sweep_due(*, limit: int = 500) -> int:
+    """Deliver pending messages whose attempt is overdue. Returns how many were tried."""
+    due = list(
+        OutboxMessage.objects.filter(
+            status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now() - SWEEP_GRACE
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due:
+        outbox_deliver_one(message_id)
+    return len(due)
+
+
+def _send_email(message: OutboxMessage) -> None:
+    email = render_email(template=message.template, to=message.recipient, context=message.context)
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _ in exc.recipients.values()):
+            raise PermanentDeliveryError(f"recipient refused: {exc.recipients}") from exc
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPSenderRefused):
+            raise PermanentDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        raise
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_webhook(message: OutboxMessage) -> None:
+    body = json.dumps(message.context, separators=(",", ":"), sort_keys=True).encode()
+    request = urllib.request.Request(  # noqa: S310 - the partner's own https/http endpoint
+        message.recipient,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "backoffice-webhooks/1",
+            "X-Webhook-Id": str(message.pk),
+            "X-Webhook-Signature": webhook_signature(message.partner.webhook_secret, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read(1024)
+    except urllib.error.HTTPError as exc:
+        # Any non-2xx is retried: the receiver may be deploying or overloaded.
+        raise OSError(f"webhook answered HTTP {exc.code}") from exc
+
+
+_SENDERS = {OutboxKind.EMAIL: _send_email, OutboxKind.WEBHOOK: _send_webhook}

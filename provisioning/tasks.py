@@ -1,0 +1,18 @@
+"""Celery tasks. They take ids, re-read state, and are safe to run twice."""
+
+from celery import shared_task
+
+from .outbox import outbox_deliver_one, outbox_sweep_due
+
+
+@shared_task(bind=True, max_retries=None)
+def outbox_deliver(self, message_id: int) -> None:
+    retry_in = outbox_deliver_one(message_id)
+    if retry_in is not None and not self.request.is_eager:
+        # In-process mode has no one to wait for the countdown; the sweep retries there.
+        raise self.retry(countdown=retry_in.total_seconds())
+
+
+@shared_task
+def outbox_sweep() -> int:
+    return outbox_sweep_due()

@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from .models import (
+    Airline,
+    AirlineCassConfiguration,
+    AirlineCustomerId,
+    CassRegistration,
+    ColoaderCoverage,
+)
+
+
+@admin.register(Airline)
+class AirlineAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "iata_code",
+        "icao_code",
+        "awb_prefix",
+        "requires_customer_id",
+        "accepts_cass",
+        "api_booking",
+        "is_active",
+    ]
+    list_filter = ["requires_customer_id", "accepts_cass", "api_booking", "is_active"]
+    search_fields = ["name", "iata_code", "icao_code", "awb_prefix"]
+
+
+class AirlineCassConfigurationInline(admin.TabularInline):
+    model = AirlineCassConfiguration
+    extra = 0
+    autocomplete_fields = ["airline"]
+
+
+@admin.register(CassRegistration)
+class CassRegistrationAdmin(admin.ModelAdmin):
+    list_display = ["iata_code", "cass_code", "company", "country", "office", "is_active"]
+    list_filter = ["is_active", "country"]
+    search_fields = ["iata_code", "company__legal_name", "company__domains__domain"]
+    list_select_related = ["company", "office__company"]
+    autocomplete_fields = ["company", "office"]
+    inlines = [AirlineCassConfigurationInline]
+
+
+@admin.register(AirlineCassConfiguration)
+class AirlineCassConfigurationAdmin(admin.ModelAdmin):
+    list_display = ["airline", "registration", "created_at"]
+    list_filter = ["airline"]
+    search_fields = ["registration__iata_code", "registration__company__legal_name"]
+    list_select_related = ["airline", "registration"]
+    autocomplete_fields = ["airline", "registration"]
+
+
+@admin.register(AirlineCustomerId)
+class AirlineCustomerIdAdmin(admin.ModelAdmin):
+    list_display = ["customer_id", "airline", "company", "office"]
+    list_filter = ["airline"]
+    search_fields = ["customer_id", "company__legal_name"]
+    list_select_related = ["airline", "company", "office__company"]
+    autocomplete_fields = ["airline", "company", "office"]
+
+
+@admin.register(ColoaderCoverage)
+class ColoaderCoverageAdmin(admin.ModelAdmin):
+    list_display = ["origin_country", "origin_airport", "airline"]
+    list_filter = ["origin_country", "airline"]
+    search_fields = ["origin_airport", "airline__name"]
+    list_select_related = ["airline"]
