@@ -5,7 +5,6 @@ import shutil
 
 import pytest
 
-
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -21,7 +21,9 @@ def refused(write) -> None:
         write()
 
 
-@pytest.mark.parametrize("second", ["Anna@Acme-Cargo.de", "ANNA@ACME-CARGO.DE", "anna@acme-cargo.de"])
+@pytest.mark.parametrize(
+    "second", ["Anna@Acme-Cargo.de", "ANNA@ACME-CARGO.DE", "anna@acme-cargo.de"]
+)
 def test_the_same_email_in_any_letter_case_is_refused(second):
     UserFactory(email="anna@acme-cargo.de")
     refused(lambda: User.objects.create(email=second, status=UserStatus.ACTIVATED))

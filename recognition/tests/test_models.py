@@ -39,24 +39,34 @@ def test_an_awb_prefix_is_three_digits(prefix):
 
 def test_a_cass_registration_is_listed_once():
     company = CompanyFactory()
-    CassRegistration.objects.create(iata_code="1234567", cass_code="0001", country="DE",
-                                    company=company)
-    refused(lambda: CassRegistration.objects.create(
-        iata_code="1234567", cass_code="0001", country="DE", company=company))
+    CassRegistration.objects.create(
+        iata_code="1234567", cass_code="0001", country="DE", company=company
+    )
+    refused(
+        lambda: CassRegistration.objects.create(
+            iata_code="1234567", cass_code="0001", country="DE", company=company
+        )
+    )
 
 
 @pytest.mark.parametrize(("iata_code", "cass_code"), [("123456", "0001"), ("1234567", "01")])
 def test_the_database_refuses_malformed_cass_registrations(iata_code, cass_code):
-    refused(lambda: CassRegistration.objects.create(
-        iata_code=iata_code, cass_code=cass_code, country="DE", company=CompanyFactory()))
+    refused(
+        lambda: CassRegistration.objects.create(
+            iata_code=iata_code, cass_code=cass_code, country="DE", company=CompanyFactory()
+        )
+    )
 
 
 def test_a_company_has_one_company_wide_customer_id_per_airline():
     company = CompanyFactory()
     lufthansa = Airline.objects.get(iata_code="LH")
     AirlineCustomerId.objects.create(airline=lufthansa, company=company, customer_id="A1")
-    refused(lambda: AirlineCustomerId.objects.create(
-        airline=lufthansa, company=company, customer_id="A2"))
+    refused(
+        lambda: AirlineCustomerId.objects.create(
+            airline=lufthansa, company=company, customer_id="A2"
+        )
+    )
 
 
 def test_an_office_may_have_its_own_customer_id_beside_the_company_one():
@@ -64,9 +74,13 @@ def test_an_office_may_have_its_own_customer_id_beside_the_company_one():
     lufthansa = Airline.objects.get(iata_code="LH")
     AirlineCustomerId.objects.create(airline=lufthansa, company=office.company, customer_id="A1")
     AirlineCustomerId.objects.create(
-        airline=lufthansa, company=office.company, office=office, customer_id="A2")
-    refused(lambda: AirlineCustomerId.objects.create(
-        airline=lufthansa, company=office.company, office=office, customer_id="A3"))
+        airline=lufthansa, company=office.company, office=office, customer_id="A2"
+    )
+    refused(
+        lambda: AirlineCustomerId.objects.create(
+            airline=lufthansa, company=office.company, office=office, customer_id="A3"
+        )
+    )
 
 
 def test_coloader_coverage_for_all_airlines_is_listed_once_per_market():

@@ -1,0 +1,20 @@
+"""Reads that are more than one line."""
+
+from .models import Partner, User
+
+
+def partner_member_get(
+    *, partner: Partner, email: str | None = None, pk: int | None = None
+) -> User | None:
+    """The user if it is a current member of partner, else None.
+
+    A user of another partner and an unknown one look the same to the caller (DESIGN §10).
+    """
+    members = User.objects.filter(
+        memberships__partner=partner, memberships__removed_at__isnull=True
+    ).select_related("company")
+    if email is not None:
+        return members.filter(email__iexact=email.strip()).first()
+    if pk is not None:
+        return members.filter(pk=pk).first()
+    return None
