@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils import timezone
 
 from .keys import api_key_create
@@ -14,6 +15,9 @@ from .models import (
     Partner,
     User,
 )
+
+# Partners and forwarders type bare host names; they mean https.
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -34,6 +38,7 @@ class PartnerAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name"]
     inlines = [ApiKeyInline]
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
 
 @admin.register(ApiKey)
@@ -89,6 +94,7 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ["country"]
     search_fields = ["legal_name", "domains__domain"]
     inlines = [CompanyDomainInline, OfficeInline]
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
 
 @admin.register(CompanyDomain)

@@ -1,0 +1,81 @@
+"""Production settings are checked, and nonsense is refused at start-up."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "k3y-" + "x7Qp9Lm2Rt5Vw8Zb1Nc4" * 3,
+    "DJANGO_ALLOWED_HOSTS": "backoffice.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp://mail.example.com:587",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set"),
+        ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(missing, message):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": "short"})
+    assert "50+ characters" in result.stderr
+
+
+def test_the_embedded_defaults_run_on_sqlite_in_process_with_console_email():
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'],"
+        " s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
+
+
+def test_postgresql_uses_psycopg_with_its_connection_pool():
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        " print(d['ENGINE'], 'pool' in d['OPTIONS'], d['CONN_MAX_AGE'])",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "0"]

@@ -1,0 +1,40 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from provisioning.keys import api_key_authenticate
+from provisioning.management.commands.seed_demo import DEMO_API_KEY, SUPPORT_EMAIL
+from provisioning.models import User, UserStatus
+from recognition.models import CassRegistration
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_prints_a_working_api_key_and_a_support_login(client):
+    output = seed()
+    assert f"Demo API key:   {DEMO_API_KEY}" in output
+    assert api_key_authenticate(DEMO_API_KEY).partner.name == "Demo Freight Software"
+    assert client.login(email=SUPPORT_EMAIL, password="support-demo-password")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_has_users_in_every_status_and_a_cass_directory():
+    seed()
+    statuses = set(User.objects.filter(is_staff=False).values_list("status", flat=True))
+    assert statuses == set(UserStatus.values)
+    assert CassRegistration.objects.values("company").distinct().count() >= 4
+
+
+def test_seeding_twice_adds_nothing():
+    seed()
+    counts = (User.objects.count(), CassRegistration.objects.count())
+    output = seed()
+    assert (User.objects.count(), CassRegistration.objects.count()) == counts
+    assert DEMO_API_KEY in output
