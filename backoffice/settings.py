@@ -162,9 +162,10 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 
 # --- Celery and the outbox ------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: tasks run in-process, right after the transaction that queued them.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# No broker configured: tasks run in-process, right after the transaction that queued them
+# (the in-memory transport only keeps Celery from looking for a broker on localhost).
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
