@@ -162,7 +162,7 @@ def email_value(value) -> str:
 
 def email_param(value: str | None) -> str:
     """`?email=`: an unencoded `+` arrives as a space, and no address contains a space."""
-    return email_value(value.replace(" ", "+") if isinstance(value, str) else value)
+    return email_value(value.strip().replace(" ", "+") if isinstance(value, str) else value)
 
 
 def _person(fields: _Fields, data: dict) -> dict:

@@ -45,7 +45,7 @@ def partner(db):
 
 @pytest.fixture
 def api_key(partner):
-    key, raw = api_key_for(partner)
+    _key, raw = api_key_for(partner)
     return raw
 
 
