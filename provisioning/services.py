@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .audit import Actor, audit_record
+from .audit import Actor, account_state, audit_record, state_changes
 from .domains import email_domain, is_disposable
 from .errors import (
     InvalidInput,
@@ -92,7 +92,7 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
                     actor=actor,
                     action="user.created",
                     user=user,
-                    changes=_state_changes(None, user),
+                    changes=state_changes(None, user),
                 )
                 return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
         return _create_existing(partner=partner, user=user, data=data, actor=actor)
@@ -145,7 +145,7 @@ def _create_existing(*, partner: Partner, user: User, data: UserInput, actor: Ac
 
 def _start_over(*, partner, user: User, membership, data: UserInput, actor: Actor):
     """A deleted account is created again: same row (support keeps its history), new request."""
-    before = _state(user)
+    before = account_state(user)
     if membership is None:
         Membership.objects.create(user=user, partner=partner)
     else:
@@ -159,7 +159,7 @@ def _start_over(*, partner, user: User, membership, data: UserInput, actor: Acto
         actor=actor,
         action="user.created",
         user=user,
-        changes=_state_changes(before, user),
+        changes=state_changes(before, user),
         note="The deleted account was created again and went through the flows anew.",
     )
     return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
@@ -237,7 +237,7 @@ def user_activate(
             return locked
         if locked.status == Status.DELETED:
             raise InvalidTransition(f"{locked.email} is deleted; create it again instead.")
-        before = _state(locked)
+        before = account_state(locked)
         locked.company = company
         locked.status, locked.pending_reason = Status.ACTIVATED, ""
         locked.status_changed_at = timezone.now()
@@ -248,7 +248,7 @@ def user_activate(
             actor=actor,
             action="user.activated",
             user=locked,
-            changes=_state_changes(before, locked),
+            changes=state_changes(before, locked),
             note=note,
         )
         email_welcome(user=locked)
@@ -268,7 +268,7 @@ def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
     """The partner's current member, else UserNotFound (unknown, or another partner's user)
     or UserNotAttached (this partner removed it earlier)."""
     users = user_by_email(email).filter(is_staff=False).select_related("company")
-    user = (users.select_for_update() if lock else users).first()
+    user = (users.select_for_update(of=("self",)) if lock else users).first()
     membership = Membership.objects.filter(user=user, partner=partner).first() if user else None
     if membership is None:
         raise UserNotFound(email)
@@ -340,14 +340,14 @@ def user_add_offices(
                     note="A new office matched the CASS directory.",
                 )
             elif user.pending_reason == PendingReason.AWAITING_DETAILS and data.has_cass:
-                before = _state(user)
+                before = account_state(user)
                 _kill_completion_links(user)
                 _place(user=user, data=data)
                 audit_record(
                     actor=actor,
                     action="user.pending",
                     user=user,
-                    changes=_state_changes(before, user),
+                    changes=state_changes(before, user),
                     note="CASS data given with new offices.",
                 )
                 completion_url = _announce(user=user, actor=actor)
@@ -378,7 +378,7 @@ def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> U
             changes={"partner": [partner.name, None]},
         )
         if not user.memberships.filter(removed_at__isnull=True).exists():
-            before = _state(user)
+            before = account_state(user)
             user.status, user.pending_reason, user.status_changed_at = Status.DELETED, "", now
             user.save(update_fields=["status", "pending_reason", "status_changed_at"])
             _kill_completion_links(user)
@@ -386,25 +386,7 @@ def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> U
                 actor=actor,
                 action="user.deleted",
                 user=user,
-                changes=_state_changes(before, user),
+                changes=state_changes(before, user),
                 note="The last partner removed the user.",
             )
     return user
-
-
-# --- Audit helpers -------------------------------------------------------------------------------
-
-
-def _state(user: User) -> dict:
-    return {
-        "status": user.status,
-        "pending_reason": user.pending_reason,
-        "company": user.company_id,
-        "offices": sorted(user.offices.values_list("pk", flat=True)),
-    }
-
-
-def _state_changes(before: dict | None, user: User) -> dict:
-    after = _state(user)
-    before = before or dict.fromkeys(after)
-    return {key: [before[key], after[key]] for key in after if before[key] != after[key]}
