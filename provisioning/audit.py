@@ -48,3 +48,20 @@ def audit_record(
         changes=changes or {},
         note=note,
     )
+
+
+def account_state(user: User) -> dict:
+    """The account fields a transition's audit row compares."""
+    return {
+        "status": user.status,
+        "pending_reason": user.pending_reason,
+        "company": user.company_id,
+        "offices": sorted(user.offices.values_list("pk", flat=True)),
+    }
+
+
+def state_changes(before: dict | None, user: User) -> dict:
+    """{field: [old, new]} for what differs from `before` (None: a new account)."""
+    after = account_state(user)
+    before = before or dict.fromkeys(after)
+    return {key: [before[key], after[key]] for key in after if before[key] != after[key]}

@@ -1,5 +1,7 @@
 """Reads that are more than one line."""
 
+from django.db.models.functions import Lower
+
 from .models import Partner, User
 
 
@@ -18,3 +20,8 @@ def partner_member_get(
     if pk is not None:
         return members.filter(pk=pk).first()
     return None
+
+
+def user_by_email(email: str):
+    """Users whose email is `email` whatever the letter case (uses the unique lower() index)."""
+    return User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())

@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .companies import Company, CompanyDomain, Office
+from .links import CompletionLink, LoginToken
 from .outbox import OutboxMessage
 from .partners import ApiKey, Partner
 from .users import Membership, PendingReason, User, UserStatus
@@ -9,6 +10,8 @@ __all__ = [
     "AuditEvent",
     "Company",
     "CompanyDomain",
+    "CompletionLink",
+    "LoginToken",
     "Membership",
     "Office",
     "OutboxMessage",

@@ -11,6 +11,7 @@ from provisioning.models import (
     User,
     UserStatus,
 )
+from recognition.models import CassRegistration
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
@@ -70,3 +71,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     partner = factory.SubFactory(PartnerFactory)
+
+
+class CassRegistrationFactory(factory.django.DjangoModelFactory):
+    """An active CASS directory entry for an office (company and country follow the office)."""
+
+    class Meta:
+        model = CassRegistration
+
+    office = factory.SubFactory(OfficeFactory)
+    company = factory.SelfAttribute("office.company")
+    country = factory.SelfAttribute("office.country")
+    iata_code = factory.Sequence(lambda n: f"{2300000 + n:07d}")
+    cass_code = "0000"

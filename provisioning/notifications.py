@@ -1,0 +1,59 @@
+"""The emails the provisioning flows send: one function per email, queued in the outbox.
+
+Each is called inside the transaction of the change that causes it, so a rolled-back change
+sends nothing.
+"""
+
+from django.conf import settings
+
+from .models import CompletionLink, Partner, User
+from .outbox import outbox_email_queue
+
+
+def _person(user: User) -> dict:
+    return {"first_name": user.first_name or user.email, "email": user.email}
+
+
+def email_welcome(*, user: User) -> None:
+    office = user.offices.order_by("id").first()
+    outbox_email_queue(
+        template="welcome",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "office": office.city if office else "",
+            "portal_url": settings.PORTAL_URL,
+        },
+    )
+
+
+def email_pending(*, user: User) -> None:
+    outbox_email_queue(
+        template="pending",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+        },
+    )
+
+
+def email_completion_link(*, user: User, link: CompletionLink, url: str) -> None:
+    outbox_email_queue(
+        template="completion_link",
+        to=user.email,
+        context={
+            **_person(user),
+            "completion_url": url,
+            "expires_on": f"{link.expires_at:%d %B %Y}",
+        },
+    )
+
+
+def email_partner_access(*, user: User, partner: Partner) -> None:
+    outbox_email_queue(
+        template="partner_access",
+        to=user.email,
+        context={**_person(user), "partner_name": partner.name},
+    )

@@ -1,0 +1,392 @@
+"""Provisioning services: every write to a forwarder account goes through one of these.
+
+The flows are DESIGN §4; the partner-facing rules (memberships, isolation) are DESIGN §5 and
+§10. Each function runs in one transaction, locks the account it changes, records an
+AuditEvent and queues its emails in the outbox (sent only after commit).
+"""
+
+from dataclasses import dataclass, replace
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .audit import Actor, account_state, audit_record, state_changes
+from .domains import email_domain, is_disposable
+from .errors import (
+    InvalidInput,
+    ProvisioningError,
+    UserAlreadyExists,
+    UserDisabled,
+    UserNotAttached,
+    UserNotFound,
+    UserNotVerified,
+)
+from .inputs import OfficeInput, UserInput
+from .links import (
+    completion_link_issue,
+    completion_link_live,
+    completion_link_url,
+    login_token_create,
+)
+from .matching import (
+    company_create_from_request,
+    company_in_directory,
+    domain_company,
+    matching_offices,
+    offices_create,
+    request_warnings,
+)
+from .models import Company, CompletionLink, Membership, Office, Partner, PendingReason, User
+from .models import UserStatus as Status
+from .notifications import (
+    email_completion_link,
+    email_partner_access,
+    email_pending,
+    email_welcome,
+)
+from .selectors import user_by_email
+
+DISPOSABLE_EMAIL = "disposable email addresses are not accepted"
+
+
+class InvalidTransition(ProvisioningError):
+    """The account's status does not allow this change (e.g. activating a deleted account)."""
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What a create or add-offices call did to the account."""
+
+    user: User
+    completion_url: str = ""  # the live completion link of a user awaiting details
+    linked: bool = False  # an existing account was linked to the partner, not created
+
+
+# --- Create ----------------------------------------------------------------------------------
+
+
+def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
+    """Create the account through the flows of DESIGN §4, or link an existing one.
+
+    A current member of partner → UserAlreadyExists. An account of other partners gains a
+    membership (and the user a notice). A deleted account starts over. Safe under concurrent
+    calls for one email: exactly one account results, the others see it as existing.
+    """
+    if is_disposable(email_domain(data.email)):
+        raise InvalidInput([("email", DISPOSABLE_EMAIL)])
+    with transaction.atomic():
+        user = user_by_email(data.email).select_for_update().first()
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = _user_insert(data)
+            except IntegrityError:
+                # A parallel request created it first; it has committed, so this sees it.
+                user = user_by_email(data.email).select_for_update().first()
+                if user is None:
+                    raise UserAlreadyExists(data.email) from None
+            else:
+                Membership.objects.create(user=user, partner=partner)
+                _place(user=user, data=data)
+                audit_record(
+                    actor=actor,
+                    action="user.created",
+                    user=user,
+                    changes=state_changes(None, user),
+                )
+                return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
+        return _create_existing(partner=partner, user=user, data=data, actor=actor)
+
+
+def _user_insert(data: UserInput) -> User:
+    user = User(
+        email=data.email,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        status=Status.PENDING,
+        pending_reason=PendingReason.AWAITING_DETAILS,  # _place decides the real one
+        request_data=data.as_request_data(),
+    )
+    user.set_unusable_password()  # forwarders sign in with one-time links only
+    user.save()
+    return user
+
+
+def _create_existing(*, partner: Partner, user: User, data: UserInput, actor: Actor):
+    if user.is_staff:
+        raise UserAlreadyExists(data.email)
+    membership = Membership.objects.filter(user=user, partner=partner).first()
+    if user.status == Status.DELETED:
+        return _start_over(
+            partner=partner, user=user, membership=membership, data=data, actor=actor
+        )
+    if membership is not None and membership.removed_at is None:
+        raise UserAlreadyExists(data.email)
+    if user.status == Status.DISABLED:
+        raise UserDisabled(data.email)
+    if membership is None:
+        Membership.objects.create(user=user, partner=partner)
+    else:
+        membership.removed_at = None
+        membership.save(update_fields=["removed_at"])
+    audit_record(
+        actor=actor,
+        action="user.partner_linked",
+        user=user,
+        changes={"partner": [None, partner.name]},
+        note=f"{partner.name} now has access; the user is told by email.",
+    )
+    email_partner_access(user=user, partner=partner)
+    link = completion_link_live(user=user)
+    return Provisioned(
+        user=user, completion_url=completion_link_url(link) if link else "", linked=True
+    )
+
+
+def _start_over(*, partner, user: User, membership, data: UserInput, actor: Actor):
+    """A deleted account is created again: same row (support keeps its history), new request."""
+    before = account_state(user)
+    if membership is None:
+        Membership.objects.create(user=user, partner=partner)
+    else:
+        membership.removed_at = None
+        membership.save(update_fields=["removed_at"])
+    user.first_name, user.last_name = data.first_name, data.last_name
+    user.request_data = data.as_request_data()
+    user.save(update_fields=["first_name", "last_name", "request_data"])
+    _place(user=user, data=data)
+    audit_record(
+        actor=actor,
+        action="user.created",
+        user=user,
+        changes=state_changes(before, user),
+        note="The deleted account was created again and went through the flows anew.",
+    )
+    return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
+
+
+def _place(*, user: User, data: UserInput) -> None:
+    """Decide company, offices and status from the request (DESIGN §4) and save them."""
+    known = domain_company(email_domain(user.email))
+    offices: list[Office] = []
+    if company_in_directory(known):  # flow 1
+        company = known
+        offices = matching_offices(known, data)
+        status, reason = (
+            (Status.ACTIVATED, "") if offices else (Status.PENDING, PendingReason.AWAITING_SUPPORT)
+        )
+        warnings = request_warnings(data, own_company=known)
+    elif data.has_cass:  # flow 2
+        warnings = []
+        if known is not None:
+            company = known  # the domain's company, not (yet) in the CASS directory
+        else:
+            company, warnings = company_create_from_request(data)
+        offices = offices_create(company, data.offices)
+        status, reason = Status.PENDING, PendingReason.AWAITING_SUPPORT
+        warnings = request_warnings(data, own_company=company) + warnings
+    else:  # flow 3
+        company = known
+        status, reason = Status.PENDING, PendingReason.AWAITING_DETAILS
+        warnings = request_warnings(data, own_company=known)
+    user.company = company
+    user.status, user.pending_reason = status, reason
+    user.status_changed_at = timezone.now()
+    user.warnings = warnings
+    user.save(
+        update_fields=["company", "status", "pending_reason", "status_changed_at", "warnings"]
+    )
+    user.offices.set(offices)
+
+
+def _announce(*, user: User, actor: Actor) -> str:
+    """Queue the email of the account's new state. Returns the completion link, if one."""
+    if user.status == Status.ACTIVATED:
+        email_welcome(user=user)
+    elif user.pending_reason == PendingReason.AWAITING_SUPPORT:
+        email_pending(user=user)
+    elif user.pending_reason == PendingReason.AWAITING_DETAILS:
+        return user_send_completion_link(user=user, actor=actor)
+    return ""
+
+
+def user_send_completion_link(*, user: User, actor: Actor) -> str:
+    """Issue a new completion link (older ones stop working), email it, return its URL."""
+    link = completion_link_issue(user=user)
+    url = completion_link_url(link)
+    audit_record(
+        actor=actor, action="user.completion_link_sent", user=user, note=f"link #{link.pk}"
+    )
+    email_completion_link(user=user, link=link, url=url)
+    return url
+
+
+# --- Transitions -------------------------------------------------------------------------------
+
+
+def user_activate(
+    *, user: User, company: Company, offices: list[Office], actor: Actor, note: str = ""
+) -> User:
+    """pending or disabled → activated, attached to company and offices; welcome email.
+
+    Idempotent: an activated account is returned unchanged.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.status == Status.ACTIVATED:
+            return locked
+        if locked.status == Status.DELETED:
+            raise InvalidTransition(f"{locked.email} is deleted; create it again instead.")
+        before = account_state(locked)
+        locked.company = company
+        locked.status, locked.pending_reason = Status.ACTIVATED, ""
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["company", "status", "pending_reason", "status_changed_at"])
+        locked.offices.add(*offices)
+        _kill_completion_links(locked)
+        audit_record(
+            actor=actor,
+            action="user.activated",
+            user=locked,
+            changes=state_changes(before, locked),
+            note=note,
+        )
+        email_welcome(user=locked)
+    return locked
+
+
+def _kill_completion_links(user: User) -> None:
+    CompletionLink.objects.filter(
+        user=user, used_at__isnull=True, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now())
+
+
+# --- Partner calls on an existing member ----------------------------------------------------------
+
+
+def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
+    """The partner's current member, else UserNotFound (unknown, or another partner's user)
+    or UserNotAttached (this partner removed it earlier)."""
+    users = user_by_email(email).filter(is_staff=False).select_related("company")
+    user = (users.select_for_update(of=("self",)) if lock else users).first()
+    membership = Membership.objects.filter(user=user, partner=partner).first() if user else None
+    if membership is None:
+        raise UserNotFound(email)
+    if membership.removed_at is not None:
+        raise UserNotAttached(email)
+    return user
+
+
+def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
+    """A one-time portal login token for an activated member. Returns (user, raw token)."""
+    user = _member(partner=partner, email=email)
+    if user.status == Status.DISABLED:
+        raise UserDisabled(email)
+    if user.status != Status.ACTIVATED:
+        raise UserNotVerified(email)
+    with transaction.atomic():
+        token, raw = login_token_create(user=user, partner=partner)
+        audit_record(
+            actor=actor, action="user.login_token_issued", user=user, note=f"token #{token.pk}"
+        )
+    return user, raw
+
+
+def user_add_offices(
+    *, partner: Partner, email: str, offices: tuple[OfficeInput, ...], actor: Actor
+) -> Provisioned:
+    """Add offices to a member and re-run the matching: a pending account whose new office
+    matches its company's CASS directory entry is activated; one awaiting details that now
+    gives CASS data goes to support (flow 2)."""
+    with transaction.atomic():
+        user = _member(partner=partner, email=email, lock=True)
+        if user.status == Status.DISABLED:
+            raise UserDisabled(email)
+        stored = UserInput.from_request_data(user.request_data, email=user.email)
+        data = stored.with_offices(offices)
+        before_offices = sorted(user.offices.values_list("pk", flat=True))
+        user.request_data = {**user.request_data, "offices": data.as_request_data()["offices"]}
+        user.save(update_fields=["request_data"])
+
+        directory_company = next(
+            (c for c in (user.company, domain_company(email_domain(user.email))) if c), None
+        )
+        in_directory = company_in_directory(directory_company)
+        if in_directory:
+            # Only the new offices count here, not the request's country.
+            new = matching_offices(directory_company, replace(data, offices=offices, country=""))
+        elif user.company is not None:
+            new = offices_create(user.company, offices)
+        else:
+            new = []
+        user.offices.add(*new)
+        audit_record(
+            actor=actor,
+            action="user.offices_added",
+            user=user,
+            changes={
+                "offices": [before_offices, sorted(user.offices.values_list("pk", flat=True))]
+            },
+            note="Requested: " + ", ".join(_office_label(o) for o in offices),
+        )
+        completion_url = ""
+        if user.status == Status.PENDING:
+            if in_directory and new:
+                user = user_activate(
+                    user=user,
+                    company=directory_company,
+                    offices=new,
+                    actor=actor,
+                    note="A new office matched the CASS directory.",
+                )
+            elif user.pending_reason == PendingReason.AWAITING_DETAILS and data.has_cass:
+                before = account_state(user)
+                _kill_completion_links(user)
+                _place(user=user, data=data)
+                audit_record(
+                    actor=actor,
+                    action="user.pending",
+                    user=user,
+                    changes=state_changes(before, user),
+                    note="CASS data given with new offices.",
+                )
+                completion_url = _announce(user=user, actor=actor)
+            else:
+                user.warnings = request_warnings(data, own_company=user.company)
+                user.save(update_fields=["warnings"])
+                link = completion_link_live(user=user)
+                completion_url = completion_link_url(link) if link else ""
+    return Provisioned(user=user, completion_url=completion_url)
+
+
+def _office_label(office: OfficeInput) -> str:
+    codes = f" {office.iata_code}/{office.cass_code}" if office.has_cass else ""
+    return f"{office.country}/{office.airport_code or '-'}{codes}"
+
+
+def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> User:
+    """End the partner's membership. Removing the last one sets the account to deleted (kept
+    for support history; creating the email again starts over)."""
+    with transaction.atomic():
+        user = _member(partner=partner, email=email, lock=True)
+        now = timezone.now()
+        Membership.objects.filter(user=user, partner=partner).update(removed_at=now)
+        audit_record(
+            actor=actor,
+            action="user.partner_removed",
+            user=user,
+            changes={"partner": [partner.name, None]},
+        )
+        if not user.memberships.filter(removed_at__isnull=True).exists():
+            before = account_state(user)
+            user.status, user.pending_reason, user.status_changed_at = Status.DELETED, "", now
+            user.save(update_fields=["status", "pending_reason", "status_changed_at"])
+            _kill_completion_links(user)
+            audit_record(
+                actor=actor,
+                action="user.deleted",
+                user=user,
+                changes=state_changes(before, user),
+                note="The last partner removed the user.",
+            )
+    return user

@@ -1,0 +1,57 @@
+"""Duplicate creates arriving at once still make exactly one account (DESIGN §10)."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from provisioning.models import Membership, User
+from provisioning.tests.conftest import person
+from provisioning.tests.factories import PartnerFactory, api_key_for
+
+PARALLEL = 50
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serialises writers")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_parallel_creates_of_one_email_make_one_user(postgres_only):
+    _, raw_key = api_key_for(PartnerFactory(name="Freight Soft"))
+    emails = [
+        "".join(c.upper() if (i >> n) & 1 else c for n, c in enumerate("anna@race.example"))
+        for i in range(PARALLEL)
+    ]
+    start = threading.Barrier(PARALLEL)
+
+    def create(email):
+        try:
+            start.wait(timeout=30)
+            response = Client().post(
+                "/solutions/users",
+                person(email, countryCode="DE"),
+                content_type="application/json",
+                headers={"x-api-key": raw_key},
+            )
+            return response.status_code, response.json()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        answers = list(pool.map(create, emails))
+
+    statuses = [status for status, _ in answers]
+    assert all(status < 500 for status in statuses), answers
+    assert statuses.count(200) == 1, answers
+    refusals = [body for status, body in answers if status == 400]
+    assert refusals == [{"message": "Invalid request: User [anna@race.example] already exist"}] * (
+        PARALLEL - 1
+    )
+    assert User.objects.count() == 1
+    assert Membership.objects.count() == 1
