@@ -22,7 +22,7 @@ from provisioning.outbox import outbox_email_queue
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 CONTEXT = {"first_name": "Anna", "email": "x", "portal_url": "http://portal.example/login"}
