@@ -7,10 +7,6 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-admin.site.site_header = "Forwarder accounts — support back-office"
-admin.site.site_title = "Support back-office"
-admin.site.index_title = "Support"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -149,3 +149,10 @@ def completion_link_use(*, link: CompletionLink) -> bool:
         ).update(used_at=now)
         == 1
     )
+
+
+def completion_links_revoke(*, user: User) -> int:
+    """Stop every live completion link of user (the account left the awaiting-details path)."""
+    return CompletionLink.objects.filter(
+        user=user, used_at__isnull=True, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now())

@@ -57,3 +57,25 @@ def email_partner_access(*, user: User, partner: Partner) -> None:
         to=user.email,
         context={**_person(user), "partner_name": partner.name},
     )
+
+
+def email_activated_by_support(*, user: User) -> None:
+    offices = [office.city for office in user.offices.order_by("id")]
+    outbox_email_queue(
+        template="activated_by_support",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "offices": offices,
+            "portal_url": settings.PORTAL_URL,
+        },
+    )
+
+
+def email_rejected(*, user: User, reason: str) -> None:
+    outbox_email_queue(
+        template="rejected",
+        to=user.email,
+        context={**_person(user), "reason": reason},
+    )

@@ -5,6 +5,7 @@ The flows are DESIGN §4; the partner-facing rules (memberships, isolation) are 
 AuditEvent and queues its emails in the outbox (sent only after commit).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
@@ -225,10 +226,19 @@ def user_send_completion_link(*, user: User, actor: Actor) -> str:
 
 
 def user_activate(
-    *, user: User, company: Company, offices: list[Office], actor: Actor, note: str = ""
+    *,
+    user: User,
+    company: Company,
+    offices: list[Office],
+    actor: Actor,
+    note: str = "",
+    replace_offices: bool = False,
+    email: Callable[..., None] = email_welcome,
 ) -> User:
     """pending or disabled → activated, attached to company and offices; welcome email.
 
+    replace_offices: the offices become the user's only ones (support chose them); otherwise
+    they are added. email: the email that tells the user (support sends its own wording).
     Idempotent: an activated account is returned unchanged.
     """
     with transaction.atomic():
@@ -242,7 +252,10 @@ def user_activate(
         locked.status, locked.pending_reason = Status.ACTIVATED, ""
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["company", "status", "pending_reason", "status_changed_at"])
-        locked.offices.add(*offices)
+        if replace_offices:
+            locked.offices.set(offices)
+        else:
+            locked.offices.add(*offices)
         _kill_completion_links(locked)
         audit_record(
             actor=actor,
@@ -251,7 +264,7 @@ def user_activate(
             changes=state_changes(before, locked),
             note=note,
         )
-        email_welcome(user=locked)
+        email(user=locked)
     return locked
 
 

@@ -2,9 +2,11 @@
 directory and a few forwarder accounts in each status. Safe to run again: it only adds what
 is missing, and prints the credentials each time."""
 
+import random
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils import timezone
 from provisioning.keys import api_key_create
 from provisioning.models import (
     ApiKey,
+    AuditEvent,
     Company,
     CompanyDomain,
     Membership,
@@ -33,6 +36,11 @@ DEMO_PARTNER = "Demo Freight Software"
 DEMO_API_KEY = "demo00000000.local-demo-key-never-use-in-production"
 SUPPORT_EMAIL = "support@example.com"
 SUPPORT_PASSWORD = "support-demo-password"  # noqa: S105 - printed for local use only
+SUPPORT_GROUP = "Support"  # created by backoffice's migration 0002
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "admin-demo-password"  # noqa: S105 - printed for local use only
+SECOND_PARTNER = "Atlas Forwarding Suite"
+QUEUE_SIZE = 60  # generated pending accounts, so that the queue looks like a working day
 
 # name, country, domains, offices: (country, airport, IATA agent code or ""), airlines that
 # know the CASS registrations, company-wide customer IDs {airline: id}
@@ -179,12 +187,14 @@ class Command(BaseCommand):
             self._support_login()
             self._directory()
             self._users(partner)
+            self._queue([partner, Partner.objects.get_or_create(name=SECOND_PARTNER)[0]])
         self.stdout.write(
             self.style.SUCCESS("Demo data ready.")
             + f"\n  Demo partner:   {DEMO_PARTNER}"
             + f"\n  Demo API key:   {DEMO_API_KEY}"
             + f"\n  Support login:  {SUPPORT_EMAIL} / {SUPPORT_PASSWORD}"
             + "  (http://127.0.0.1:8000/admin/)"
+            + f"\n  Admin login:    {ADMIN_EMAIL} / {ADMIN_PASSWORD}"
         )
 
     def _partner(self) -> Partner:
@@ -195,12 +205,27 @@ class Command(BaseCommand):
         return partner
 
     def _support_login(self) -> None:
-        if not User.objects.filter(email__iexact=SUPPORT_EMAIL).exists():
-            User.objects.create_superuser(
+        """An agent of the Support group (no superuser: it sees what support sees), and an
+        administrator for the rest of the admin."""
+        support = User.objects.filter(email__iexact=SUPPORT_EMAIL).first()
+        if support is None:
+            support = User.objects.create_user(
                 SUPPORT_EMAIL,
                 SUPPORT_PASSWORD,
                 first_name="Sam",
                 last_name="Support",
+                status=UserStatus.ACTIVATED,
+            )
+        if support.is_superuser or not support.is_staff:
+            support.is_superuser, support.is_staff = False, True
+            support.save(update_fields=["is_superuser", "is_staff"])
+        support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+        if not User.objects.filter(email__iexact=ADMIN_EMAIL).exists():
+            User.objects.create_superuser(
+                ADMIN_EMAIL,
+                ADMIN_PASSWORD,
+                first_name="Ada",
+                last_name="Admin",
                 status=UserStatus.ACTIVATED,
             )
 
@@ -274,3 +299,123 @@ class Command(BaseCommand):
                 partner=partner,
                 removed_at=now if status == UserStatus.DELETED else None,
             )
+
+    def _queue(self, partners: list[Partner]) -> None:
+        """QUEUE_SIZE pending accounts of made-up forwarders across reasons, countries,
+        partners and ages, some with warnings; and a few weeks of activations by support."""
+        if User.objects.filter(email__endswith="@queue.example").exists():
+            return
+        rng = random.Random(5)  # noqa: S311 - demo data, the same every run
+        now = timezone.now()
+        support = User.objects.get(email__iexact=SUPPORT_EMAIL)
+        reasons = [
+            PendingReason.AWAITING_SUPPORT,
+            PendingReason.AWAITING_DETAILS,
+            PendingReason.DETAILS_SUBMITTED,
+        ]
+        for n in range(QUEUE_SIZE):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            company_name, country, airport = rng.choice(QUEUE_COMPANIES)
+            reason = reasons[n % 3]
+            offices, warnings = [], []
+            if reason != PendingReason.AWAITING_DETAILS:
+                iata = f"{rng.randrange(10**6, 10**7):07d}"
+                good = n % 5 != 0
+                cass = cass_address(iata) if good else "0009"
+                offices = [
+                    {
+                        "countryCode": country,
+                        "officeAirportCode": airport,
+                        "iataCode": iata,
+                        "cassCode": cass,
+                    }
+                ]
+                if not good:
+                    warnings.append(
+                        {
+                            "code": "cass_check_digit",
+                            "message": f"CASS {iata}/{cass}: the CASS address's check digit "
+                            "does not match.",
+                        }
+                    )
+            email = f"{first}.{last}.{n}@queue.example".lower()
+            waited = timedelta(hours=rng.randrange(1, 24 * 21))
+            user = User.objects.create_user(
+                email,
+                first_name=first,
+                last_name=last,
+                status=UserStatus.PENDING,
+                pending_reason=reason,
+                status_changed_at=now - waited,
+                date_joined=now - waited - timedelta(hours=1),
+                warnings=warnings,
+                request_data={
+                    "firstName": first,
+                    "lastName": last,
+                    "email": email,
+                    "companyName": company_name,
+                    "countryCode": country,
+                    "offices": offices,
+                },
+            )
+            Membership.objects.create(user=user, partner=partners[n % len(partners)])
+            AuditEvent.objects.create(
+                created_at=user.date_joined,
+                actor_type="system",
+                action="user.created",
+                user=user,
+                changes={"status": [None, "pending"], "pending_reason": [None, reason]},
+            )
+        for n in range(12):  # accounts support activated out of the queue in the last weeks
+            first, last = FIRST_NAMES[n % 10], LAST_NAMES[(n + 3) % 10]
+            activated_at = now - timedelta(days=n * 2, hours=3)
+            joined = activated_at - timedelta(hours=rng.randrange(2, 24 * 6))
+            user = User.objects.create_user(
+                f"{first}.{last}.done{n}@queue.example".lower(),
+                first_name=first,
+                last_name=last,
+                status=UserStatus.ACTIVATED,
+                status_changed_at=activated_at,
+                date_joined=joined,
+            )
+            Membership.objects.create(user=user, partner=partners[n % len(partners)])
+            AuditEvent.objects.create(
+                created_at=activated_at,
+                actor_type="staff",
+                actor_user=support,
+                action="user.activated",
+                user=user,
+                changes={
+                    "status": ["pending", "activated"],
+                    "pending_reason": ["awaiting_support", ""],
+                },
+                note="Activated by support.",
+            )
+
+
+FIRST_NAMES = ["Lena", "Omar", "Mei", "Jonas", "Priya", "Carlos", "Ines", "Tomas", "Yuki", "Ana"]
+LAST_NAMES = [
+    "Keller",
+    "Nasser",
+    "Wong",
+    "Berg",
+    "Rao",
+    "Silva",
+    "Moreau",
+    "Novak",
+    "Sato",
+    "Lopez",
+]
+# company, country, airport
+QUEUE_COMPANIES = [
+    ("Acme Cargo Hamburg", "DE", "HAM"),
+    ("Rheinfracht Logistik GmbH", "DE", "FRA"),
+    ("Nordic Air Freight Oy", "FI", "HEL"),
+    ("Pacific Forwarding Ltd", "HK", "HKG"),
+    ("Blue Sky Cargo Partners", "US", "ATL"),
+    ("Andes Carga SA", "CL", "SCL"),
+    ("Orange Freight Antwerp", "BE", "ANR"),
+    ("Sahara Logistics", "MA", "CMN"),
+    ("Kiwi Air Cargo", "NZ", "AKL"),
+    ("Bosphorus Forwarding", "TR", "IST"),
+]

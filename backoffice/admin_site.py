@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+
+
+class SupportAdminSite(admin.AdminSite):
+    """The admin, with the pending-accounts queue as the support agents' home page."""
+
+    site_header = "Forwarder accounts — support back-office"
+    site_title = "Support back-office"
+    index_title = "Site administration"
+
+    def index(self, request, extra_context=None):
+        # Agents land on the queue; administrators keep the index of every model (the queue is
+        # one click away in the sidebar).
+        if not request.user.is_superuser and request.user.has_perm("backoffice.view_account"):
+            return redirect("admin:backoffice_account_changelist")
+        return super().index(request, extra_context)
