@@ -16,7 +16,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 
 from provisioning.audit import Actor
 from provisioning.domains import email_domain, is_free_mail
@@ -47,6 +46,7 @@ from .selectors import (
     activation_stats,
     company_suggestions,
     current_memberships,
+    duration_display,
     queue_position_neighbours,
     queue_stats,
 )
@@ -210,7 +210,7 @@ class AccountAdmin(admin.ModelAdmin):
             '<span class="age age-{}" title="since {}">{}</span>',
             age_bucket(waited),
             f"{user.status_changed_at:%Y-%m-%d %H:%M} UTC",
-            timesince(user.status_changed_at, depth=1),
+            duration_display(waited),
         )
 
     @admin.display(description="Contacted")
