@@ -154,7 +154,8 @@ class AccountAdmin(admin.ModelAdmin):
         return format_html(
             '<a class="account-link" href="{}"><strong>{}</strong></a><br>'
             '<span class="quiet">{}</span>{}',
-            reverse("admin:backoffice_account_change", args=[user.pk]),
+            getattr(user, "queue_link", None)
+            or reverse("admin:backoffice_account_change", args=[user.pk]),
             user.email,
             f"{user.first_name} {user.last_name}".strip() or "—",
             format_html(

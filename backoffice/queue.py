@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
@@ -228,6 +229,10 @@ class QueueChangeList(ChangeList):
         rows = list(queryset[: self.list_per_page + 1])
         self.has_next = len(rows) > self.list_per_page
         self.result_list = rows[: self.list_per_page]
+        suffix = f"?{self.preserved_filters}" if self.preserved_filters else ""
+        for row in self.result_list:
+            # The account page and its actions lead back to this view of the queue.
+            row.queue_link = reverse("admin:backoffice_account_change", args=[row.pk]) + suffix
         last = self.result_list[-1] if self.result_list else None
         self.next_query = (
             self.get_query_string({CURSOR_VAR: Cursor(last.status_changed_at, last.pk).encode()})
