@@ -125,9 +125,26 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 class SelectFilter(admin.SimpleListFilter):
-    """A filter with many values, shown as a drop-down instead of a long list of links."""
+    """A filter with many values, shown as a drop-down in a small GET form instead of a long
+    list of links (one query string per country would cost more than the rest of the page)."""
 
     template = "backoffice/filter_select.html"
+
+    def choices(self, changelist):
+        self.select_hidden = self.hidden_params(changelist)
+        selected = self.value()
+        yield {"value": "", "display": "All", "selected": not selected}
+        for value, label in self.lookup_choices:
+            yield {"value": value, "display": label, "selected": str(value) == selected}
+
+    def hidden_params(self, changelist) -> list[tuple[str, str]]:
+        """The view's other parameters, kept when this filter changes (the cursor is not)."""
+        return [
+            (key, value)
+            for key, values in changelist.filter_params.items()
+            if key not in (self.parameter_name, CURSOR_VAR)
+            for value in values
+        ]
 
 
 class CountryFilter(SelectFilter):
