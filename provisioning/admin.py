@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 
+from . import cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
 from .keys import api_key_create
 from .models import (
     ApiKey,
