@@ -8,6 +8,7 @@ from these facts, so nothing is stored.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django_countries import countries
@@ -35,7 +36,7 @@ class Place:
     country: str
     airport: str = ""  # empty when the search names a whole country
 
-    @property
+    @cached_property  # worded once per search, not once per airline
     def label(self) -> str:
         country = countries.name(self.country) or self.country
         return f"{self.airport} ({country})" if self.airport else country
