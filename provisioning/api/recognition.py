@@ -131,7 +131,7 @@ def office_facts_list(*, user: User) -> list[OfficeFacts]:
             airport_code=office.airport_code,
             name=str(office),
         )
-        for office in user.offices.select_related("company")
+        for office in user.offices.select_related("company").order_by()
     ]
 
 
