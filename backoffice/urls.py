@@ -1,11 +1,7 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 
-
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
+from .views import healthz
 
 admin.site.site_header = "Forwarder accounts — support back-office"
 admin.site.site_title = "Support back-office"
@@ -17,3 +13,5 @@ urlpatterns = [
     path("", include("provisioning.urls")),
     path("api/v1/", include("provisioning.api.recognition")),
 ]
+
+handler500 = "backoffice.views.server_error"
