@@ -192,6 +192,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
 
 # --- Product --------------------------------------------------------------------------------
 # Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>.
