@@ -9,7 +9,7 @@ import logging
 import re
 
 _SECRETS = re.compile(
-    r"(?P<path>/complete/)(?!new-link\b|done\b)[^/?\s\"']+|(?P<query>[?&]auth=)[^&\s\"']+"
+    r"(?P<path>/complete/)(?!new-link\b|done\b)[^/?\s\"']+|(?P<query>(?:^|[?&])auth=)[^&\s\"']+"
 )
 
 
@@ -40,10 +40,10 @@ def gunicorn_logger_class():
     class RedactingLogger(Logger):
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)
-            # r: request line, U: path, q: query string, f: Referer.
-            for key in ("r", "U", "q", "f"):
-                if isinstance(atoms.get(key), str):
-                    atoms[key] = redact(atoms[key])
-            return atoms
+            # The request line, path, query string, Referer and any header that repeats them.
+            return {
+                key: redact(value) if isinstance(value, str) else value
+                for key, value in atoms.items()
+            }
 
     return RedactingLogger
