@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from .api.compat import CompatUsersView
-from .views import completion
+from .views import completion, portal
 
 app_name = "provisioning"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("complete/new-link", completion.link_request, name="completion-link-request"),
     path("complete/done", completion.completion_done, name="completion-done"),
     path("complete/<str:token>", completion.completion_form, name="completion-form"),
+    path("portal/login", portal.portal_login, name="portal-login"),
+    path("portal/", portal.portal_home, name="portal"),
+    path("portal/logout", portal.portal_logout, name="portal-logout"),
 ]
