@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from provisioning.audit import Actor
 from provisioning.inputs import UserInput
@@ -46,6 +47,10 @@ def browser_page(chromium_path):
         finally:
             context.close()
             browser.close()
+            # While Playwright's loop runs, Django keeps this thread's connections apart from
+            # the ones pytest-django closes: close them here, or the test database cannot be
+            # dropped at the end of the session.
+            connections.close_all()
 
 
 def shot(page, name: str) -> None:
