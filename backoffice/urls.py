@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("provisioning.urls")),
+    path("api/v1/", include("provisioning.api.recognition")),
 ]
