@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from recognition.models import Airline, AirlineCustomerId
+from recognition.rules import AirlineAnswer, OfficeFacts, Place
+from recognition.services import recognition_get
 
 from .models import Company, Office, PendingReason, User, UserStatus
 
@@ -18,7 +20,7 @@ from .models import Company, Office, PendingReason, User, UserStatus
 @dataclass(frozen=True)
 class OfficeRecognition:
     office: Office
-    answers: tuple  # recognition.rules.AirlineAnswer, one per active airline
+    answers: tuple[AirlineAnswer, ...]  # one per active airline
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class PortalOverview:
     user: User
     company: Company | None
     offices: list[Office]
-    recognitions: list[OfficeRecognition] | None  # None: the recognition service is absent
+    recognitions: list[OfficeRecognition]
     missing_customer_ids: list[Airline] = field(default_factory=list)
     waiting_for: str = ""  # what a pending account waits for, in words
 
@@ -74,24 +76,26 @@ def missing_customer_ids(*, user: User, offices: list[Office]) -> list[Airline]:
     return list(needing.exclude(pk__in=known.values("airline_id")))
 
 
-def _recognitions(offices: list[Office]) -> list[OfficeRecognition] | None:
-    try:
-        from recognition.rules import OfficeFacts, Place
-        from recognition.services import recognition_get
-    except ImportError:
-        return None
+def office_facts(office: Office) -> OfficeFacts:
+    return OfficeFacts(
+        id=office.pk,
+        company_id=office.company_id,
+        country=office.country.code,
+        airport_code=office.airport_code,
+        name=str(office),
+    )
+
+
+def _recognitions(offices: list[Office]) -> list[OfficeRecognition]:
+    """Per office, the answer for an export from its airport (a domestic search counts as an
+    export, and an export's answer does not depend on the destination)."""
     recognitions = []
     for office in offices:
         airport = Place(
             code=office.airport_code, country=office.country.code, airport=office.airport_code
         )
-        facts = OfficeFacts(
-            id=office.pk,
-            company_id=office.company_id,
-            country=office.country.code,
-            airport_code=office.airport_code,
-            name=str(office),
+        answer = recognition_get(
+            offices=[office_facts(office)], origin=airport, destination=airport
         )
-        answer = recognition_get(offices=[facts], origin=airport, destination=airport)
         recognitions.append(OfficeRecognition(office=office, answers=answer.answers))
     return recognitions

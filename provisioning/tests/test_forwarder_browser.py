@@ -136,6 +136,8 @@ def test_a_forwarder_signs_in_to_the_portal_with_a_one_time_link(
     page.get_by_role("heading", name="Hello Anna").wait_for()
     assert page.url == f"{live_server.url}/portal/"
     assert page.get_by_role("heading", name="What is missing").is_visible()
+    row = page.get_by_role("row").filter(has_text="Lufthansa Cargo")
+    assert "requires a customer ID" in row.inner_text()
     shot(page, "portal-1-signed-in")
 
     page.goto(link)

@@ -15,6 +15,12 @@ from provisioning.links import login_token_create
 from provisioning.models import LoginToken, Membership, User
 from provisioning.tests.factories import MembershipFactory, UserFactory
 from recognition.models import Airline, AirlineCustomerId
+from recognition.tests.factories import (
+    AirlineCassConfigurationFactory,
+    AirlineCustomerIdFactory,
+    ColoaderCoverageFactory,
+    airline,
+)
 
 REFUSAL = b"This sign-in link cannot be used"
 
@@ -64,13 +70,24 @@ def test_the_portal_lists_the_customer_id_airlines_still_missing(client, member)
 
 
 @pytest.mark.django_db
-def test_the_portal_shows_each_airlines_recognition_with_its_reasons(client, member):
-    pytest.importorskip("recognition.services")
+def test_the_portal_shows_each_airlines_recognition_with_its_reasons(client, member, directory):
+    registration = directory.ham.cass_registrations.get()
+    AirlineCassConfigurationFactory(registration=registration, airline=airline("EK"))
+    AirlineCustomerIdFactory(company=directory.acme, airline=airline("AA"))
+    ColoaderCoverageFactory(origin_country="DE", airline=airline("TK"))
     client.get("/portal/login", {"auth": token_for(member)})
-    (recognition,) = client.get("/portal/").context["overview"].recognitions
+    page = client.get("/portal/")
+
+    (recognition,) = page.context["overview"].recognitions
+    assert recognition.office == directory.ham
     answers = {answer.airline.code: answer for answer in recognition.answers}
+    assert answers["EK"].channel == answers["AA"].channel == "airline_direct"
+    assert answers["TK"].channel == "coloader"
     assert answers["LH"].channel == "unavailable"
-    assert any("requires a customer ID" in reason for reason in answers["LH"].reasons)
+    html = page.content.decode()
+    assert "Lufthansa Cargo requires a customer ID; none is registered for" in html
+    assert "Coloader offers · book in the portal" in html
+    assert "American Airlines Cargo (AA)" not in html.split("What airlines offer you")[0]
 
 
 @pytest.mark.django_db
