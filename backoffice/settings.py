@@ -22,7 +22,9 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcd
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
-if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+if not DEBUG and (
+    SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")
 
 ALLOWED_HOSTS = env.list(
@@ -178,7 +180,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
-    "max_retries": 1,
+    "max_retries": 0,
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
@@ -187,15 +189,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.outbox_sweep",
         "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=60)),
     },
+    # Emails the one reminder of a completion link that is 3 days old and unused.
+    "completion-reminders": {
+        "task": "provisioning.tasks.completion_reminders",
+        "schedule": timedelta(seconds=env.int("COMPLETION_REMINDER_SWEEP_SECONDS", default=900)),
+    },
+    "link-requests-purge": {
+        "task": "provisioning.tasks.link_requests_purge",
+        "schedule": timedelta(hours=1),
+    },
 }
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
 
 # --- Product --------------------------------------------------------------------------------
 # Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000/portal/login")
 # Base of links put in emails (completion form, …).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# "Email me a new link" on the invalid-link page: asks per hour, per address and per client.
+LINK_REQUEST_LIMIT_EMAIL = env.int("LINK_REQUEST_LIMIT_EMAIL", default=3)
+LINK_REQUEST_LIMIT_IP = env.int("LINK_REQUEST_LIMIT_IP", default=20)
+if LINK_REQUEST_LIMIT_EMAIL < 1 or LINK_REQUEST_LIMIT_IP < 1:
+    raise ImproperlyConfigured("LINK_REQUEST_LIMIT_EMAIL and LINK_REQUEST_LIMIT_IP must be >= 1.")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -215,9 +232,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The one-time tokens of forwarder links never reach a log line (docs/forwarder-pages.md).
+    "filters": {"one_time_links": {"()": "provisioning.log_filters.RedactOneTimeLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_time_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver logs each request line, query string included.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The login email is unique whatever its letter case (UniqueConstraint on Lower("email")),

@@ -1,14 +1,13 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 
-
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
+from .views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("provisioning.urls")),
+    path("api/v1/", include("provisioning.api.recognition")),
 ]
+
+handler500 = "backoffice.views.server_error"

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.utils import timezone
 
+from . import cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
 from .keys import api_key_create
 from .models import (
     ApiKey,

@@ -59,6 +59,39 @@ def email_partner_access(*, user: User, partner: Partner) -> None:
     )
 
 
+def email_completion_reminder(*, user: User, link: CompletionLink, url: str) -> None:
+    outbox_email_queue(
+        template="completion_reminder",
+        to=user.email,
+        context={
+            **_person(user),
+            "completion_url": url,
+            "expires_on": f"{link.expires_at:%d %B %Y}",
+        },
+    )
+
+
+def email_details_received(*, user: User) -> None:
+    offices = [f"{office.city} ({office.airport_code})" for office in user.offices.order_by("id")]
+    airlines = (
+        user.company.airline_customer_ids.order_by("airline__name").values_list(
+            "airline__name", flat=True
+        )
+        if user.company
+        else []
+    )
+    outbox_email_queue(
+        template="details_received",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "offices": ", ".join(offices) or "none",
+            "customer_id_airlines": ", ".join(dict.fromkeys(airlines)),
+        },
+    )
+
+
 def email_activated_by_support(*, user: User) -> None:
     offices = [office.city for office in user.offices.order_by("id")]
     outbox_email_queue(

@@ -30,9 +30,6 @@ from .models.outbox import OutboxKind, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
-# The sweep leaves alone messages that fell due this recently: their task is on its way.
-SWEEP_GRACE = timedelta(seconds=30)
-
 
 class PermanentDeliveryError(Exception):
     """The receiving side refused the message for good; retrying will not help."""
@@ -118,11 +115,16 @@ def outbox_deliver_one(message_id: int) -> timedelta | None:
     return None
 
 
+def sweep_grace() -> timedelta:
+    """The sweep leaves alone messages that fell due this recently: their task is on its way."""
+    return timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
+
+
 def outbox_sweep_due(*, limit: int = 500) -> int:
     """Deliver pending messages whose attempt is overdue. Returns how many were tried."""
     due = list(
         OutboxMessage.objects.filter(
-            status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now() - SWEEP_GRACE
+            status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now() - sweep_grace()
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .completion import completion_reminders_send, link_requests_purge
 from .outbox import outbox_deliver_one, outbox_sweep_due
 
 
@@ -16,3 +17,14 @@ def outbox_deliver(self, message_id: int) -> None:
 @shared_task
 def outbox_sweep() -> int:
     return outbox_sweep_due()
+
+
+@shared_task
+def completion_reminders() -> int:
+    """Beat, every COMPLETION_REMINDER_SWEEP_SECONDS: one reminder per 3-day-old unused link."""
+    return completion_reminders_send()
+
+
+@shared_task(name="provisioning.tasks.link_requests_purge")
+def link_requests_purge_task() -> int:
+    return link_requests_purge()

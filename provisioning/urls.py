@@ -1,21 +1,17 @@
-from django.http import HttpResponse
 from django.urls import path, re_path
 
 from .api.compat import CompatUsersView
+from .views import completion, portal
 
 app_name = "provisioning"
 
-
-def completion_form(request, token):
-    # The completion form (DESIGN §8) takes this route over; until then the emailed link
-    # lands on a page that burns nothing.
-    return HttpResponse(
-        "The company details form is not open yet. Our support team will contact you.",
-        content_type="text/plain; charset=utf-8",
-    )
-
-
 urlpatterns = [
     re_path(r"^solutions/users/?$", CompatUsersView.as_view(), name="compat-users"),
-    path("complete/<str:token>", completion_form, name="completion-form"),
+    # The two fixed pages come before the token route (no signed token reads like them).
+    path("complete/new-link", completion.link_request, name="completion-link-request"),
+    path("complete/done", completion.completion_done, name="completion-done"),
+    path("complete/<str:token>", completion.completion_form, name="completion-form"),
+    path("portal/login", portal.portal_login, name="portal-login"),
+    path("portal/", portal.portal_home, name="portal"),
+    path("portal/logout", portal.portal_logout, name="portal-logout"),
 ]

@@ -7,6 +7,7 @@ from .models import (
     CassRegistration,
     ColoaderCoverage,
 )
+from .validators import cass_check_digit_ok
 
 
 @admin.register(Airline)
@@ -33,12 +34,32 @@ class AirlineCassConfigurationInline(admin.TabularInline):
 
 @admin.register(CassRegistration)
 class CassRegistrationAdmin(admin.ModelAdmin):
-    list_display = ["iata_code", "cass_code", "company", "country", "office", "is_active"]
-    list_filter = ["is_active", "country"]
-    search_fields = ["iata_code", "company__legal_name", "company__domains__domain"]
+    list_display = [
+        "iata_code",
+        "cass_code",
+        "check_digit",
+        "company",
+        "country",
+        "office",
+        "is_active",
+        "updated_at",
+    ]
+    list_filter = ["is_active", "country", "airline_configurations__airline"]
+    search_fields = [
+        "=iata_code",
+        "=cass_code",
+        "company__legal_name",
+        "company__domains__domain",
+    ]
     list_select_related = ["company", "office__company"]
     autocomplete_fields = ["company", "office"]
+    readonly_fields = ["created_at", "updated_at"]
     inlines = [AirlineCassConfigurationInline]
+
+    @admin.display(boolean=True, description="check digit")
+    def check_digit(self, registration):
+        # Unconfirmed rule (DESIGN §5.1): a mismatch is a hint for support, never a refusal.
+        return cass_check_digit_ok(registration.iata_code, registration.cass_code)
 
 
 @admin.register(AirlineCassConfiguration)
@@ -52,9 +73,13 @@ class AirlineCassConfigurationAdmin(admin.ModelAdmin):
 
 @admin.register(AirlineCustomerId)
 class AirlineCustomerIdAdmin(admin.ModelAdmin):
-    list_display = ["customer_id", "airline", "company", "office"]
-    list_filter = ["airline"]
-    search_fields = ["customer_id", "company__legal_name"]
+    list_display = ["customer_id", "airline", "company", "office", "created_at"]
+    list_filter = [
+        "airline",
+        ("office", admin.EmptyFieldListFilter),
+        "airline__requires_customer_id",
+    ]
+    search_fields = ["customer_id", "company__legal_name", "company__domains__domain"]
     list_select_related = ["airline", "company", "office__company"]
     autocomplete_fields = ["airline", "company", "office"]
 
@@ -62,6 +87,7 @@ class AirlineCustomerIdAdmin(admin.ModelAdmin):
 @admin.register(ColoaderCoverage)
 class ColoaderCoverageAdmin(admin.ModelAdmin):
     list_display = ["origin_country", "origin_airport", "airline"]
-    list_filter = ["origin_country", "airline"]
-    search_fields = ["origin_airport", "airline__name"]
+    list_filter = ["origin_country", ("airline", admin.EmptyFieldListFilter), "airline"]
+    search_fields = ["origin_airport", "airline__name", "=airline__iata_code"]
     list_select_related = ["airline"]
+    autocomplete_fields = ["airline"]

@@ -1,6 +1,6 @@
 from .audit import AuditEvent
 from .companies import Company, CompanyDomain, Office
-from .links import CompletionLink, LoginToken
+from .links import CompletionLink, LinkRequest, LoginToken
 from .outbox import OutboxMessage
 from .partners import ApiKey, Partner
 from .users import Membership, PendingReason, User, UserStatus
@@ -11,6 +11,7 @@ __all__ = [
     "Company",
     "CompanyDomain",
     "CompletionLink",
+    "LinkRequest",
     "LoginToken",
     "Membership",
     "Office",

@@ -56,6 +56,7 @@ class CompletionLink(models.Model):
     """
 
     LIFETIME_DAYS = 7
+    REMIND_AFTER_DAYS = 3
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completion_links"
@@ -82,6 +83,14 @@ class CompletionLink(models.Model):
                 condition=Q(used_at__isnull=True, superseded_at__isnull=True),
                 name="completion_link_live_idx",
             ),
+            # The reminder sweep: live links not yet reminded, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(
+                    used_at__isnull=True, superseded_at__isnull=True, reminded_at__isnull=True
+                ),
+                name="completion_link_remind_idx",
+            ),
         ]
 
     def __str__(self):
@@ -92,3 +101,29 @@ class CompletionLink(models.Model):
         return (
             self.used_at is None and self.superseded_at is None and self.expires_at > timezone.now()
         )
+
+
+class LinkRequest(models.Model):
+    """One ask for a fresh completion link from the invalid-link page, kept a day so that the
+    asks per email address and per client address can be limited.
+
+    Both are stored as keyed hashes: the table must not become a list of who asked.
+    """
+
+    KEEP_HOURS = 24
+
+    created_at = models.DateTimeField(default=timezone.now)
+    email_digest = models.CharField(max_length=64)
+    ip_digest = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            # The rate limit counts one address's asks in the last hour.
+            models.Index(fields=["email_digest", "created_at"], name="link_request_email_idx"),
+            models.Index(fields=["ip_digest", "created_at"], name="link_request_ip_idx"),
+            # The purge deletes rows older than KEEP_HOURS.
+            models.Index(fields=["created_at"], name="link_request_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"link request #{self.pk} at {self.created_at:%Y-%m-%d %H:%M}"

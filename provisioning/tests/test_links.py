@@ -127,7 +127,7 @@ def test_a_completion_link_signed_with_another_secret_is_refused(db, settings):
 
 
 def test_the_emailed_link_opens_without_burning_it(client, db):
-    link = completion_link_issue(user=UserFactory())
+    link = completion_link_issue(user=UserFactory(pending_reason="awaiting_details"))
     response = client.get(completion_link_url(link).removeprefix("http://127.0.0.1:8000"))
     assert response.status_code == 200
     link.refresh_from_db()

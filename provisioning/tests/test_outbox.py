@@ -155,7 +155,7 @@ def test_a_message_the_broker_never_received_is_sent_by_the_sweep(
     # Not yet overdue: the sweep leaves it to a task that may still be on its way.
     assert outbox_sweep_due() == 0
     OutboxMessage.objects.filter(pk=message.pk).update(
-        next_attempt_at=timezone.now() - outbox.SWEEP_GRACE - timedelta(seconds=1)
+        next_attempt_at=timezone.now() - outbox.sweep_grace() - timedelta(seconds=1)
     )
     assert outbox_sweep_due() == 1
     assert len(mail.outbox) == 1

@@ -17,6 +17,7 @@ CUSTOMER_ID_AIRLINES = {"AA", "AY", "VS", "LH", "SQ", "QF", "WS"}
 
 
 def refused(write) -> None:
+    # PostgreSQL refuses a too-long value by its column width (DataError) before any check.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():
         write()
 

@@ -1,0 +1,1 @@
+"""The forwarder pages: the completion form behind the emailed link, and the portal."""
