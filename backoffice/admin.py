@@ -273,16 +273,17 @@ class AccountAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         account = self._account(request, object_id)
         history, more_history = account_history(user=account)
+        offices = account_offices(user=account)
         can_act = self.has_act_permission(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": account.email,
             "account": account,
-            "offices": account_offices(user=account),
+            "offices": offices,
             "memberships": account_memberships(user=account),
             "suggestions": company_suggestions(user=account),
-            "recognition": recognition_summary(user=account),
+            "recognition": recognition_summary(user=account, offices=offices),
             "history": history,
             "more_history": more_history,
             "notes": account_notes(user=account)

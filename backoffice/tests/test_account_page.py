@@ -150,3 +150,34 @@ def test_the_account_page_runs_the_same_queries_whatever_the_number_of_accounts(
         response = agent_client.get(account_url(account))
     assert response.status_code == 200
     assert response.context["more_history"]
+
+
+def test_the_recognition_summary_lists_live_airlines_and_missing_customer_ids(
+    agent_client, directory
+):
+    from recognition.models import Airline, AirlineCassConfiguration, AirlineCustomerId
+
+    airlines = {a.iata_code: a for a in Airline.objects.all()}
+    registration = directory.ham.cass_registrations.get()
+    AirlineCassConfiguration.objects.create(airline=airlines["EK"], registration=registration)
+    AirlineCustomerId.objects.create(
+        airline=airlines["LH"], company=directory.acme, customer_id="LH-1"
+    )
+    user = pending("anna@acme-cargo.de", company=directory.acme, offices=[directory.ham])
+
+    response = agent_client.get(account_url(user))
+
+    summary = response.context["recognition"]
+    ham = summary.offices[0]
+    assert {line.code for line in ham.live} == {"EK", "LH"}
+    assert {line.code for line in ham.missing_customer_id} == {"AA", "AY", "VS", "SQ", "QF", "WS"}
+    assert "QR" in {line.code for line in ham.cass_missing}
+    assert set(summary.customer_id_airlines) == {"AA", "AY", "VS", "SQ", "QF", "WS"}
+    assert "Lufthansa" not in response.content.decode().split('id="missing-customer-ids"')[1][:600]
+
+
+def test_an_account_without_office_is_told_so_and_misses_every_customer_id(agent_client):
+    user = pending("new@nowhere.example")
+    response = agent_client.get(account_url(user))
+    assert len(response.context["recognition"].customer_id_airlines) == 7
+    assert "No office yet" in response.content.decode()
