@@ -2,10 +2,12 @@
 
 Creates the PostgreSQL database `bench_support`, migrates it, bulk-loads users with
 INSERT ... SELECT generate_series (10% pending, spread over the three reasons, with
-companies, memberships and audit rows of recent activations), measures the queue page
-(/admin/backoffice/account/) served to a Support agent through Django's test client — server
-time and query count — first with 1,000 users, then after growing the table to 1,000,000,
-prints EXPLAIN ANALYZE of the page's main query, and drops the database again.
+companies, memberships and audit rows of recent activations) and keeps a copy of the database
+at 1,000 users in the schema `small` before growing `public` to 1,000,000. It then measures the
+queue page (/admin/backoffice/account/) served to a Support agent through Django's test client
+— server time and query count — alternating between the two schemas request by request, so
+that both sizes see the same load on a shared machine; prints EXPLAIN ANALYZE of the page's
+main query at 1,000,000 users; and drops the database again.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/h5 .venv/bin/python bench/support_queue.py
 
@@ -119,21 +121,55 @@ def load_reference(cursor) -> None:
         )
 
 
-def measure(client, url: str):
+def use_schema(schema: str) -> None:
+    """Point the connection (and any reconnection) at one of the two copies."""
+    from django.db import connection
+
+    global SCHEMA
+    SCHEMA = schema
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET search_path TO {schema}")
+
+
+SCHEMA = "public"
+
+
+def _on_connect(sender, connection, **kwargs):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET search_path TO {SCHEMA}")
+
+
+def measure(client, url: str, schemas: dict[str, str]):
+    """Median server time per schema, requests interleaved; the queries of one request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(3):  # warm the caches: templates, plans, pages
-        client.get(url)
-    timings = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(timings) * 1000, len(queries.captured_queries), queries
+    timings = {name: [] for name in schemas}
+    for round_ in range(RUNS + 3):
+        for name, schema in schemas.items():
+            use_schema(schema)
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.status_code
+            if round_ >= 3:  # the first rounds warm templates, plans and pages
+                timings[name].append(elapsed)
+    captured = {}
+    for name, schema in schemas.items():
+        use_schema(schema)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        captured[name] = queries.captured_queries
+    return {name: statistics.median(t) * 1000 for name, t in timings.items()}, captured
+
+
+def copy_to_schema(cursor, schema: str) -> None:
+    """A copy of every table of public (rows, indexes, defaults; no foreign keys) in schema."""
+    cursor.execute(f"CREATE SCHEMA {schema}")
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    for (table,) in cursor.fetchall():
+        cursor.execute(f'CREATE TABLE {schema}."{table}" (LIKE public."{table}" INCLUDING ALL)')
+        cursor.execute(f'INSERT INTO {schema}."{table}" SELECT * FROM public."{table}"')
 
 
 def main() -> None:
@@ -153,67 +189,79 @@ def run() -> None:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
+    from django.db.backends.signals import connection_created
     from django.test import Client
 
+    from backoffice.queue import Cursor
+    from backoffice.selectors import pending_accounts
     from provisioning.models import User
 
+    connection_created.connect(_on_connect)
     print(f"Migrating {BENCH_DB}…")
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         load_reference(cursor)
-        load_users(cursor, 1, SMALL)
-        cursor.execute("ANALYZE")
     agent = User.objects.create_user(
         "agent@support.example", "x", is_staff=True, status="activated", pending_reason=""
     )
     agent.groups.add(Group.objects.get(name="Support"))
     client = Client()
     client.force_login(agent)
+    with connection.cursor() as cursor:
+        load_users(cursor, 1, SMALL)
+        copy_to_schema(cursor, "small")
+        print(f"Loading users {SMALL + 1:,}…{LARGE:,} …")
+        started = time.perf_counter()
+        load_users(cursor, SMALL + 1, LARGE)
+        cursor.execute("VACUUM ANALYZE")
+        print(f"  loaded in {time.perf_counter() - started:.0f} s")
+    schemas = {f"{SMALL:,} users": "small", f"{LARGE:,} users": "public"}
+    for name, schema in schemas.items():
+        use_schema(schema)
+        pending = User.objects.filter(status="pending").count()
+        print(f"  {name}: {User.objects.count():,} accounts, {pending:,} pending")
 
     pages = {
         "queue": "/admin/backoffice/account/",
         "queue, reason filter": "/admin/backoffice/account/?reason=awaiting_support",
+        "queue, country filter": "/admin/backoffice/account/?country=DE&partner=2",
         "queue, email search": "/admin/backoffice/account/?q=user990%40forwarder990.example",
+        "queue, next page": None,  # the page after the first, by its cursor
     }
-    results = {}
-    for size, grow in ((SMALL, None), (LARGE, (SMALL + 1, LARGE))):
-        if grow:
-            print(f"Loading users {grow[0]:,}…{grow[1]:,} …")
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                load_users(cursor, *grow)
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
-            print(f"  loaded in {time.perf_counter() - started:.0f} s")
-        counts = User.objects.values_list("status").order_by()
-        pending = counts.filter(status="pending").count()
-        print(f"\n{size:,} users, {pending:,} pending")
-        for name, url in pages.items():
-            ms, queries, captured = measure(client, url)
-            results[(name, size)] = (ms, queries)
-            if name == "queue":
-                queue_queries = captured.captured_queries
-            slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:2]
-            for query in slowest:
-                print(f"      {float(query['time']) * 1000:6.1f} ms  {query['sql'][:110]}")
-            print(f"  {name:<24} {ms:7.1f} ms  {queries:2d} queries")
-        main_query = next(
-            q["sql"]
-            for q in queue_queries
-            if "ORDER BY" in q["sql"] and "status_changed_at" in q["sql"] and "LIMIT 51" in q["sql"]
-        )
-        if size == LARGE:
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + main_query)
-                print("\nThe queue page's main query:\n  " + main_query[:300] + " …")
-                print("\n".join("    " + row[0] for row in cursor.fetchall()))
+    rows = []
+    for page, url in pages.items():
+        if url is None:
+            use_schema("public")
+            last = pending_accounts().order_by("status_changed_at", "id")[49]
+            cursor = Cursor(last.status_changed_at, last.pk).encode()
+            url = f"/admin/backoffice/account/?after={cursor}"
+        times, captured = measure(client, url, schemas)
+        small, large = (times[name] for name in schemas)
+        counts = [len(captured[name]) for name in schemas]
+        rows.append((page, small, counts[0], large, counts[1]))
+        if page == "queue":
+            main_query = next(
+                q["sql"]
+                for q in captured[f"{LARGE:,} users"]
+                if "status_changed_at" in q["sql"] and q["sql"].endswith("LIMIT 51")
+            )
+            slowest = sorted(captured[f"{LARGE:,} users"], key=lambda q: -float(q["time"]))
+            print("\nSlowest queries of the queue page at 1,000,000 users:")
+            for query in slowest[:4]:
+                print(f"  {float(query['time']) * 1000:5.1f} ms  {query['sql'][:100]}")
 
-    print("\nPage                      1,000 users        1,000,000 users    ratio")
-    for name in pages:
-        small, large = results[(name, SMALL)], results[(name, LARGE)]
+    use_schema("public")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + main_query)
+        print("\nThe queue page's main query at 1,000,000 users:\n  " + main_query[:200] + " …")
+        print("\n".join("    " + row[0] for row in cursor.fetchall()))
+
+    print(f"\nServer time, median of {RUNS} interleaved requests each:")
+    print(f"{'page':<24}{'1,000 users':>18}{'1,000,000 users':>22}{'ratio':>8}")
+    for page, small, small_q, large, large_q in rows:
         print(
-            f"{name:<24} {small[0]:7.1f} ms {small[1]:2d} q   {large[0]:7.1f} ms {large[1]:2d} q"
-            f"   {large[0] / small[0]:5.2f}"
+            f"{page:<24}{small:>9.1f} ms {small_q:2d} q{large:>13.1f} ms {large_q:2d} q"
+            f"{large / small:>8.2f}"
         )
 
 
