@@ -125,9 +125,12 @@ class ActivateForm(forms.Form):
         account, data = self.account, self.account.request_data
         first = next(iter(self.suggestions), None)
         self.fields["company"].initial = str(first.company.pk) if first else NEW
+        # The account's own offices, else the first suggestion's offices at an airport the
+        # request names; never a guess the agent could confirm by reflex.
         current = {o.pk for o in account.offices.all()} if account.pk else set()
+        requested = {o.get("officeAirportCode") for o in data.get("offices") or []}
         self.fields["offices"].initial = [pk for pk in self.all_offices if pk in current] or [
-            o.pk for o in (first.offices[:1] if first else [])
+            o.pk for o in (first.offices if first else []) if o.airport_code in requested
         ]
         domain = email_domain(account.email)
         self.fields["new_company_name"].initial = data.get("companyName", "")

@@ -362,3 +362,21 @@ def test_bulk_actions_are_capped(agent_client, monkeypatch):
     response = bulk(agent_client, "reject", users, {"reason": "x"})
     assert response.status_code == 302
     assert User.objects.filter(status="disabled").count() == 0
+
+
+def test_the_activation_form_ticks_only_offices_at_a_requested_airport(agent_client, directory):
+    user = pending(
+        "nina@acme-cargo.de",
+        company=directory.acme,
+        request_data={
+            "companyName": "ACME",
+            "countryCode": "DE",
+            "offices": [{"countryCode": "DE", "officeAirportCode": "FRA"}],
+        },
+    )
+    form = agent_client.get(action_url(user, "activate")).context["form"]
+    assert form["offices"].initial == [directory.fra.pk]
+    user.request_data = {"companyName": "ACME", "countryCode": "DE", "offices": []}
+    user.save(update_fields=["request_data"])
+    form = agent_client.get(action_url(user, "activate")).context["form"]
+    assert form["offices"].initial == []
