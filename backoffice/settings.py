@@ -62,7 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "backoffice.urls"
+# Benchmarks mount a bare comparison view beside the product (bench/urls.py).
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="backoffice.urls")
 
 TEMPLATES = [
     {
