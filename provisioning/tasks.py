@@ -16,3 +16,13 @@ def outbox_deliver(self, message_id: int) -> None:
 @shared_task
 def outbox_sweep() -> int:
     return outbox_sweep_due()
+
+
+@shared_task
+def api_housekeeping() -> None:
+    """Forget idempotency records older than a day and rate-limit windows that are over."""
+    from .idempotency import idempotency_records_purge
+    from .ratelimit import rate_limit_windows_purge
+
+    idempotency_records_purge()
+    rate_limit_windows_purge()

@@ -1,3 +1,4 @@
+from .api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
 from .audit import AuditEvent
 from .companies import Company, CompanyDomain, Office
 from .links import CompletionLink, LoginToken
@@ -11,12 +12,16 @@ __all__ = [
     "Company",
     "CompanyDomain",
     "CompletionLink",
+    "EventType",
+    "IdempotencyRecord",
     "LoginToken",
     "Membership",
     "Office",
     "OutboxMessage",
     "Partner",
+    "PartnerEvent",
     "PendingReason",
+    "RateLimitWindow",
     "User",
     "UserStatus",
 ]
