@@ -19,8 +19,6 @@ from django.utils import timezone
 
 from .models import IdempotencyRecord, Partner
 
-KEY_MAX = 255
-
 
 class IdempotencyKeyReused(Exception):
     """The key was used earlier with another request."""
