@@ -4,13 +4,23 @@ webhook in the outbox."""
 import pytest
 
 from provisioning.audit import Actor, account_state, audit_record, state_changes
-from provisioning.models import EventType, OutboxMessage, PartnerEvent, UserStatus
+from provisioning.models import EventType, OutboxMessage, PartnerEvent, User, UserStatus
 from provisioning.models.outbox import OutboxKind
 from provisioning.services import user_activate
 from provisioning.tests.conftest import person
 from provisioning.tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(
+        User.objects.create_superuser(
+            "agent@example.com", "pw", status=UserStatus.ACTIVATED, pending_reason=""
+        )
+    )
+    return client
 
 
 def feed(client, **params) -> list[tuple[str, str]]:
@@ -153,3 +163,44 @@ def test_without_a_secret_no_webhook_is_queued(v1, partner, db):
     v1.post("users", person("raj@indigo-cargo.in", countryCode="IN"))
     assert PartnerEvent.objects.get().delivery is None
     assert not OutboxMessage.objects.filter(kind=OutboxKind.WEBHOOK).exists()
+
+
+def test_support_sees_webhook_deliveries_per_partner_but_never_the_secret(
+    staff_client, v1, partner
+):
+    partner.webhook_url, partner.webhook_secret = "https://hooks.example/cargo", "s3cret-value"
+    partner.save(update_fields=["webhook_url", "webhook_secret"])
+    v1.post("users", person("raj@indigo-cargo.in", countryCode="IN"))
+
+    page = staff_client.get(f"/admin/provisioning/partner/{partner.pk}/change/")
+    assert page.status_code == 200
+    assert b"s3cret-value" not in page.content
+    assert f"partner__id__exact={partner.pk}&amp;kind__exact=webhook".encode() in page.content
+
+    deliveries = staff_client.get(
+        "/admin/provisioning/outboxmessage/",
+        {"partner__id__exact": partner.pk, "kind__exact": "webhook"},
+    )
+    assert deliveries.status_code == 200
+    assert b"https://hooks.example/cargo" in deliveries.content
+    events = staff_client.get("/admin/provisioning/partnerevent/")
+    assert b"user.created" in events.content
+
+
+def test_saving_a_partner_without_typing_the_secret_keeps_it(staff_client, partner):
+    partner.webhook_secret = "keep-me"
+    partner.save(update_fields=["webhook_secret"])
+    response = staff_client.post(
+        f"/admin/provisioning/partner/{partner.pk}/change/",
+        {
+            "name": partner.name,
+            "is_active": "on",
+            "webhook_url": "https://hooks.example/new",
+            "webhook_secret": "",
+            "api_keys-TOTAL_FORMS": "0",
+            "api_keys-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content
+    partner.refresh_from_db()
+    assert (partner.webhook_url, partner.webhook_secret) == ("https://hooks.example/new", "keep-me")
