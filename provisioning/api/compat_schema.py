@@ -25,17 +25,26 @@ TAG = ["compatibility (/solutions/users)"]
 class CompatOfficeSerializer(serializers.Serializer):
     countryCode = serializers.CharField(help_text="ISO 3166-1 alpha-2, any letter case.")
     officeAirportCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="A known IATA airport in the office's country."
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A known IATA airport in the office's country.",
     )
     iataCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="7 digits, given with cassCode."
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="7 digits, given with cassCode.",
     )
     cassCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="4 digits, given with iataCode."
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="4 digits, given with iataCode.",
     )
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True})
 class PartnerIdField(serializers.Field):
     pass
 
@@ -46,20 +55,22 @@ class CompatCreateSerializer(serializers.Serializer):
     email = serializers.CharField(help_text=f"A well-formed address, at most {EMAIL_MAX}.")
     companyName = serializers.CharField(help_text=f"1 to {COMPANY_NAME_MAX} characters.")
     countryCode = serializers.CharField(
-        required=False, help_text="Required unless offices[] is given."
+        required=False, allow_null=True, help_text="Required unless offices[] is given."
     )
     iataCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="Older form of one office."
+        required=False, allow_blank=True, allow_null=True, help_text="Older form of one office."
     )
     cassCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="Older form of one office."
+        required=False, allow_blank=True, allow_null=True, help_text="Older form of one office."
     )
     officeAirportCode = serializers.CharField(
-        required=False, allow_blank=True, help_text="Older form of one office."
+        required=False, allow_blank=True, allow_null=True, help_text="Older form of one office."
     )
-    partnerId = PartnerIdField(required=False, help_text=f"At most {PARTNER_ID_MAX} characters.")
+    partnerId = PartnerIdField(
+        required=False, allow_null=True, help_text=f"At most {PARTNER_ID_MAX} characters."
+    )
     offices = CompatOfficeSerializer(
-        many=True, required=False, help_text=f"At most {OFFICES_MAX} offices."
+        many=True, required=False, allow_null=True, help_text=f"At most {OFFICES_MAX} offices."
     )
 
 

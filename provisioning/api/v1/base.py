@@ -3,6 +3,7 @@
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from ...audit import Actor
 from ...authentication import BearerApiKeyAuthentication
@@ -16,6 +17,11 @@ class PartnerApiView(GenericAPIView):
     throttle_classes = [ApiKeyRateThrottle]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    metadata_class = None
+
+    def options(self, request, *args, **kwargs):
+        # The schema describes every operation; OPTIONS only lists the methods (Allow).
+        return Response(status=204)
 
     @property
     def partner(self):

@@ -63,3 +63,11 @@ ERRORS = {
 def errors(*codes: int) -> dict:
     """The error answers of an operation: always 401, 405, 406 and 429, plus codes."""
     return {code: ERRORS[code] for code in sorted({401, 405, 406, 429, *codes})}
+
+
+def list_errors() -> dict:
+    """A list's error answers: a cursor that is not one of ours answers 404, like DRF's."""
+    return {
+        **errors(422),
+        404: _error("The cursor is not one the API gave out.", "Invalid cursor."),
+    }

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from ...models import PartnerEvent
 from ...selectors import partner_events
 from .base import PartnerApiView
-from .docs import RETRY_AFTER, errors
+from .docs import RETRY_AFTER, list_errors
 from .filters import EventFilter
 from .pagination import EventCursor
 from .serializers import EventSerializer
@@ -35,7 +35,7 @@ class EventsView(PartnerApiView):
         ),
         tags=["events"],
         parameters=[RETRY_AFTER],
-        responses={200: EventSerializer(many=True), **errors(422)},
+        responses={200: EventSerializer(many=True), **list_errors()},
     )
     def get(self, request):
         events = self.filter_queryset(self.get_queryset())

@@ -1,7 +1,10 @@
 """Query parameters of the list endpoints. Each refuses a value it cannot use (422) rather
 than ignore it, so that a typo never returns an unfiltered list."""
 
+import re
+
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from ...models import EventType, PartnerEvent, PendingReason, User, UserStatus
@@ -14,7 +17,43 @@ USER_ORDERINGS = {
 }
 
 
-class UserFilter(django_filters.FilterSet):
+# RFC 3339, as OpenAPI's `date-time` means it (Python alone would also take a bare date).
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+class Rfc3339Field(forms.DateTimeField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not RFC3339.fullmatch(value):
+            raise forms.ValidationError("must be an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
+        # A leap second is a valid RFC 3339 time Python cannot hold: it means the next instant.
+        value = re.sub(r":60(?=[.Zz+-])", ":59", value)
+        return super().to_python(value)
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = Rfc3339Field
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """Refuses `?param=` for a parameter whose schema has no empty value (enums, dates,
+    numbers), instead of reading it as "no filter"."""
+
+    allow_empty: tuple[str, ...] = ()
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.filters:
+            if self.data.get(name) == "" and name not in self.allow_empty:
+                self.form.add_error(name, "must not be empty")
+                valid = False
+        return valid
+
+
+class UserFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=UserStatus.choices)
     pending_reason = django_filters.ChoiceFilter(choices=PendingReason.choices)
     country = django_filters.CharFilter(
@@ -30,8 +69,8 @@ class UserFilter(django_filters.FilterSet):
     company_name = django_filters.CharFilter(
         field_name="company__legal_name", lookup_expr="icontains", max_length=200
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="date_joined", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="date_joined", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="date_joined", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="date_joined", lookup_expr="lt")
     email = django_filters.CharFilter(
         field_name="email", lookup_expr="icontains", max_length=254, help_text="Part of the email."
     )
@@ -40,6 +79,8 @@ class UserFilter(django_filters.FilterSet):
         method="filter_nothing",  # the cursor paginator orders by it
         empty_label=None,
     )
+
+    allow_empty = ("company_name", "email")
 
     class Meta:
         model = User
@@ -55,10 +96,10 @@ class UserFilter(django_filters.FilterSet):
         return queryset
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     type = django_filters.ChoiceFilter(choices=EventType.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = PartnerEvent

@@ -25,7 +25,7 @@ from ...services import (
 )
 from ..compat_input import create_request, offices_request
 from .base import PartnerApiView
-from .docs import RETRY_AFTER, errors
+from .docs import RETRY_AFTER, errors, list_errors
 from .errors import NOT_FOUND, invalid, refusal
 from .filters import USER_ORDERINGS, UserFilter
 from .pagination import UserCursor
@@ -119,6 +119,11 @@ class UsersView(PartnerApiView):
                 pattern=r"^[A-Za-z]{2}$",
             ),
             OpenApiParameter(
+                "company",
+                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                description="Company id (`company.id` in a user).",
+            ),
+            OpenApiParameter(
                 "ordering",
                 str,
                 enum=list(USER_ORDERINGS),
@@ -127,7 +132,7 @@ class UsersView(PartnerApiView):
             ),
             RETRY_AFTER,
         ],
-        responses={200: UserSerializer(many=True), **errors(422)},
+        responses={200: UserSerializer(many=True), **list_errors()},
     )
     def get(self, request):
         users = self.filter_queryset(self.get_queryset())
