@@ -44,16 +44,19 @@ def rate_limit_hit(*, api_key: ApiKey, now: float | None = None) -> float | None
     rate = parse_rate(settings.API_RATE_LIMIT)
     now = time.time() if now is None else now
     window = int(now // rate.period)
-    table = connection.ops.quote_name(RateLimitWindow._meta.db_table)
+    q = connection.ops.quote_name  # "window" is a reserved word in PostgreSQL
+    table, key, win, hits = (
+        q(n) for n in (RateLimitWindow._meta.db_table, "api_key_id", "window", "hits")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (api_key_id, window, hits) VALUES (%s, %s, 1) "  # noqa: S608 - the table name is ours
-            f"ON CONFLICT (api_key_id, window) DO UPDATE SET hits = {table}.hits + 1 "
-            "RETURNING hits",
+            f"INSERT INTO {table} ({key}, {win}, {hits}) VALUES (%s, %s, 1) "  # noqa: S608 - our own names
+            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"RETURNING {hits}",
             [api_key.pk, window],
         )
-        (hits,) = cursor.fetchone()
-    if hits <= rate.requests:
+        (count,) = cursor.fetchone()
+    if count <= rate.requests:
         return None
     return max(1.0, math.ceil((window + 1) * rate.period - now))
 

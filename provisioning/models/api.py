@@ -98,7 +98,7 @@ class RateLimitWindow(models.Model):
     """
 
     api_key = models.ForeignKey("provisioning.ApiKey", on_delete=models.CASCADE, related_name="+")
-    window = models.BigIntegerField()
+    window = models.BigIntegerField(help_text="Epoch seconds // the period.")
     hits = models.PositiveIntegerField(default=0)
 
     class Meta:
