@@ -10,7 +10,9 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
@@ -88,13 +90,21 @@ class Counter:
 
 
 @pytest.fixture
-def partner_key(db, settings) -> str:
+def partner_key(db, settings):
     logging.getLogger("django.request").setLevel(logging.ERROR)  # thousands of 4xx lines
     settings.API_RATE_LIMIT = "1000000/minute"  # the limit itself is tested elsewhere
     _, raw = api_key_create(
         partner=PartnerFactory(name="Fuzz Freight"), name="fuzz", raw_key=FUZZ_KEY
     )
-    return raw
+    # The WSGI app runs in this thread, inside the test's transaction; like Django's test
+    # client, keep it from closing that connection at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield raw
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 # Loaded at collection: building the schema reads no database.

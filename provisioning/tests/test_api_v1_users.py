@@ -379,3 +379,12 @@ def test_the_list_costs_the_same_few_queries_whatever_the_page_size(
         response = v1.get("users", {"page_size": 50})
     assert len(response.json()["results"]) == 50
     assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0061-05-03T00:34:54+22:11", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:60-23:59"],
+)
+def test_any_rfc3339_moment_filters_without_error(v1, roster, moment):
+    assert v1.get("users", {"created_after": moment}).status_code == 200
+    assert v1.get("users", {"created_before": moment}).status_code == 200

@@ -2,6 +2,7 @@
 than ignore it, so that a typo never returns an unfiltered list."""
 
 import re
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
@@ -31,7 +32,17 @@ class Rfc3339Field(forms.DateTimeField):
             raise forms.ValidationError("must be an RFC 3339 date-time, e.g. 2026-01-31T09:00:00Z")
         # A leap second is a valid RFC 3339 time Python cannot hold: it means the next instant.
         value = re.sub(r":60(?=[.Zz+-])", ":59", value)
-        return super().to_python(value)
+        parsed = super().to_python(value)
+        # In UTC: PostgreSQL takes no offset beyond ±15:59. An instant outside Python's
+        # years 1-9999 once in UTC filters like the first or last representable one.
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            return (
+                datetime.min.replace(tzinfo=UTC)
+                if parsed.year < 5000
+                else datetime.max.replace(tzinfo=UTC)
+            )
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):
