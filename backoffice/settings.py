@@ -6,6 +6,7 @@ to the console, DEBUG on. Production sets DJANGO_DEBUG=false, a real DJANGO_SECR
 DJANGO_ALLOWED_HOSTS; ImproperlyConfigured is raised when those are missing or nonsensical.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "recognition",
     "provisioning",
 ]
@@ -62,7 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "backoffice.urls"
+# Benchmarks mount a bare comparison view beside the product (bench/urls.py).
+ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="backoffice.urls")
 
 TEMPLATES = [
     {
@@ -198,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(hours=1),
     },
+    "api-housekeeping": {
+        "task": "provisioning.tasks.api_housekeeping",
+        "schedule": timedelta(hours=1),
+    },
 }
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
@@ -215,6 +222,13 @@ if LINK_REQUEST_LIMIT_EMAIL < 1 or LINK_REQUEST_LIMIT_IP < 1:
     raise ImproperlyConfigured("LINK_REQUEST_LIMIT_EMAIL and LINK_REQUEST_LIMIT_IP must be >= 1.")
 
 # --- API ------------------------------------------------------------------------------------
+# Requests per API key and window, both partner surfaces together: "<n>/<second|minute|hour|day>".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
+if not re.fullmatch(r"\s*[1-9][0-9]*\s*/\s*(second|minute|hour|day)s?\s*", API_RATE_LIMIT):
+    raise ImproperlyConfigured("API_RATE_LIMIT must read <requests>/<second|minute|hour|day>.")
+# How long an Idempotency-Key's first answer is replayed.
+API_IDEMPOTENCY_HOURS = 24
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -223,8 +237,24 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Forwarder provisioning API",
+    "DESCRIPTION": (
+        "The partner API of the forwarder back-office: the native REST surface under "
+        "`/api/v1/` (Bearer key) and the compatibility surface `/solutions/users` "
+        "(`x-api-key`). See docs/partner-api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets are served from this site (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["provisioning.api.openapi.endpoints_preprocess"],
+    "ENUM_NAME_OVERRIDES": {
+        "UserStatusEnum": "provisioning.models.users.UserStatus",
+        "PendingReasonEnum": "provisioning.models.users.PendingReason",
+        "EventTypeEnum": "provisioning.models.api.EventType",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from .views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("provisioning.api.v1.urls")),
     path("", include("provisioning.urls")),
-    path("api/v1/", include("provisioning.api.recognition")),
 ]
 
 handler500 = "backoffice.views.server_error"

@@ -1,7 +1,12 @@
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
 from .keys import api_key_create
@@ -14,8 +19,10 @@ from .models import (
     Office,
     OutboxMessage,
     Partner,
+    PartnerEvent,
     User,
 )
+from .models.outbox import OutboxKind, OutboxStatus
 
 # Partners and forwarders type bare host names; they mean https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -40,6 +47,37 @@ class PartnerAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [ApiKeyInline]
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    fields = ["name", "is_active", "webhook_url", "webhook_secret", "webhook_deliveries"]
+    readonly_fields = ["webhook_deliveries"]
+
+    @admin.display(description="Webhook deliveries")
+    def webhook_deliveries(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:provisioning_outboxmessage_changelist")
+        links = []
+        for status, label in [(None, "all"), *OutboxStatus.choices]:
+            query = {"partner__id__exact": obj.pk, "kind__exact": OutboxKind.WEBHOOK}
+            if status:
+                query["status__exact"] = status
+            links.append(format_html('<a href="{}?{}">{}</a>', url, urlencode(query), label))
+        return format_html(" · ".join(["{}"] * len(links)), *links)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # The secret signs the webhooks; it is typed in, never shown back.
+        form.base_fields["webhook_secret"].widget = forms.PasswordInput(render_value=False)
+        form.base_fields[
+            "webhook_secret"
+        ].help_text = (
+            "Used to sign webhook bodies (HMAC-SHA256). Leave empty to keep the current one."
+        )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.cleaned_data.get("webhook_secret"):
+            obj.webhook_secret = Partner.objects.get(pk=obj.pk).webhook_secret
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiKey)
@@ -209,11 +247,34 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
     ]
-    list_filter = ["kind", "status", "template"]
+    list_filter = ["kind", "status", "template", "partner"]
     search_fields = ["recipient"]
+    list_select_related = ["partner"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     # The context may hold one-time links; support sees where and when, not the secret.
     exclude = ["context"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PartnerEvent)
+class PartnerEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "partner", "type", "user", "delivery_status"]
+    list_filter = ["type", "partner"]
+    search_fields = ["user__email", "public_id"]
+    list_select_related = ["partner", "user", "delivery"]
+    raw_id_fields = ["user", "delivery"]
+    readonly_fields = [f.name for f in PartnerEvent._meta.fields]
+
+    @admin.display(description="Webhook")
+    def delivery_status(self, obj):
+        if obj.delivery is None:
+            return "-"
+        return f"{obj.delivery.get_status_display()} ({obj.delivery.attempts} attempts)"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from .events import partner_events_record
 from .models import ApiKey, AuditEvent, Partner, User
 from .models.audit import ActorType
 
@@ -38,7 +39,9 @@ class Actor:
 def audit_record(
     *, actor: Actor, action: str, user: User | None, changes: dict | None = None, note: str = ""
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Record a change. A change of an account's state also becomes a partner event (and a
+    webhook), here in one place, so that no transition needs code of its own for that."""
+    audit = AuditEvent.objects.create(
         actor_type=actor.type,
         actor_user=actor.user,
         actor_api_key=actor.api_key,
@@ -48,6 +51,8 @@ def audit_record(
         changes=changes or {},
         note=note,
     )
+    partner_events_record(audit=audit, actor=actor)
+    return audit
 
 
 def account_state(user: User) -> dict:

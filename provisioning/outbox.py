@@ -153,7 +153,15 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 
 def _send_webhook(message: OutboxMessage) -> None:
-    body = json.dumps(message.context, separators=(",", ":"), sort_keys=True).encode()
+    """POST the event. The signature covers the raw body, which carries the event id (for
+    de-duplication) and the time of this attempt (so that a receiver can refuse replays of an
+    old delivery); see docs/partner-api.md for the verification."""
+    sent_at = timezone.now().replace(microsecond=0)
+    body = json.dumps(
+        {**message.context, "sentAt": sent_at.isoformat().replace("+00:00", "Z")},
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
     request = urllib.request.Request(  # noqa: S310 - the partner's own https/http endpoint
         message.recipient,
         data=body,
@@ -161,7 +169,8 @@ def _send_webhook(message: OutboxMessage) -> None:
         headers={
             "Content-Type": "application/json",
             "User-Agent": "backoffice-webhooks/1",
-            "X-Webhook-Id": str(message.pk),
+            "X-Webhook-Id": str(message.context.get("id") or message.pk),
+            "X-Webhook-Timestamp": str(int(sent_at.timestamp())),
             "X-Webhook-Signature": webhook_signature(message.partner.webhook_secret, body),
         },
     )

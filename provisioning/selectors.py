@@ -1,8 +1,9 @@
 """Reads that are more than one line."""
 
+from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
-from .models import Partner, User
+from .models import Office, Partner, PartnerEvent, User
 
 
 def partner_member_get(
@@ -25,3 +26,31 @@ def partner_member_get(
 def user_by_email(email: str):
     """Users whose email is `email` whatever the letter case (uses the unique lower() index)."""
     return User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+
+def partner_members(*, partner: Partner):
+    """The partner's current members, with what the API shows of them (company, offices)."""
+    return (
+        User.objects.filter(
+            memberships__partner=partner, memberships__removed_at__isnull=True, is_staff=False
+        )
+        .select_related("company")
+        .prefetch_related(Prefetch("offices", queryset=Office.objects.order_by("pk")))
+    )
+
+
+def partner_member_by_ref(*, partner: Partner, ref: str) -> User | None:
+    """A current member named by its id or its email (any letter case), else None — for an
+    unknown user and another partner's alike."""
+    members = partner_members(partner=partner)
+    if ref.isascii() and ref.isdigit():
+        pk = int(ref)
+        return members.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if "@" in ref:
+        return members.alias(email_lower=Lower("email")).filter(email_lower=ref.lower()).first()
+    return None
+
+
+def partner_events(*, partner: Partner):
+    """The partner's event feed, oldest first."""
+    return PartnerEvent.objects.filter(partner=partner).order_by("id")

@@ -28,3 +28,13 @@ def completion_reminders() -> int:
 @shared_task(name="provisioning.tasks.link_requests_purge")
 def link_requests_purge_task() -> int:
     return link_requests_purge()
+
+
+@shared_task
+def api_housekeeping() -> None:
+    """Forget idempotency records older than a day and rate-limit windows that are over."""
+    from .idempotency import idempotency_records_purge
+    from .ratelimit import rate_limit_windows_purge
+
+    idempotency_records_purge()
+    rate_limit_windows_purge()

@@ -79,3 +79,9 @@ def test_postgresql_uses_psycopg_with_its_connection_pool():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "True", "0"]
+
+
+def test_nonsense_in_the_api_rate_limit_is_refused_at_start_up():
+    result = manage("check", API_RATE_LIMIT="lots")
+    assert result.returncode != 0
+    assert "API_RATE_LIMIT must read" in result.stderr

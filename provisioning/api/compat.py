@@ -30,7 +30,9 @@ from ..services import (
     user_issue_token,
     user_remove_from_partner,
 )
+from . import compat_schema as docs
 from .compat_input import CompatError, add_offices_request, create_request, email_param, json_object
+from .throttling import ApiKeyRateThrottle
 
 STATUS_WORDS = {UserStatus.ACTIVATED: "Activated", UserStatus.PENDING: "Pending"}
 NOT_ATTACHED = (
@@ -59,17 +61,15 @@ def _refusal(exc: Exception, *, not_attached: str = NOT_ATTACHED) -> str:
 
 
 class CompatUsersView(APIView):
-    # Left out of the generated schema until it is described there field by field;
-    # docs/partner-api.md documents it meanwhile.
-    schema = None
     authentication_classes = [HeaderApiKeyAuthentication]
     permission_classes: list = []
-    throttle_classes: list = []
+    throttle_classes = [ApiKeyRateThrottle]
     parser_classes: list = []  # the body is read as JSON whatever its Content-Type
     renderer_classes = [JSONRenderer]
 
     # --- calls ----------------------------------------------------------------------------
 
+    @docs.create
     def post(self, request):
         data = create_request(self._body(request))
         result = user_create(partner=self.partner, data=data, actor=self.actor)
@@ -81,6 +81,7 @@ class CompatUsersView(APIView):
             message = "User has been created and is pending verification"
         return self._provisioned(result, message)
 
+    @docs.token
     def get(self, request):
         email = email_param(request.query_params.get("email"))
         user, raw_token = user_issue_token(partner=self.partner, email=email, actor=self.actor)
@@ -91,6 +92,7 @@ class CompatUsersView(APIView):
             link=login_link(raw_token),
         )
 
+    @docs.add_offices
     def put(self, request):
         email, offices = add_offices_request(self._body(request))
         result = user_add_offices(
@@ -98,6 +100,7 @@ class CompatUsersView(APIView):
         )
         return self._provisioned(result, "Offices have been successfully added")
 
+    @docs.delete
     def delete(self, request):
         email = email_param(request.query_params.get("email"))
         try:
@@ -151,6 +154,13 @@ class CompatUsersView(APIView):
             response = Response({"message": INVALID_KEY_MESSAGE}, status=401)
             response["WWW-Authenticate"] = "ApiKey"
             return response
+        if isinstance(exc, exceptions.Throttled):
+            wait = int(exc.wait or 1)
+            return Response(
+                {"message": f"Invalid request: too many requests, retry in {wait} s"},
+                status=429,
+                headers={"Retry-After": str(wait)},
+            )
         if isinstance(exc, CompatError):
             return Response({"message": f"Invalid request: {exc}"}, status=400)
         if isinstance(

@@ -220,3 +220,11 @@ def add_offices_request(data: dict) -> tuple[str, tuple[OfficeInput, ...]]:
     offices = fields.offices(data, required=True)
     fields.raise_if_any()
     return email, tuple(offices)
+
+
+def offices_request(data: dict) -> tuple[OfficeInput, ...]:
+    """The `offices[]` of a request alone: the native surface's add-offices body."""
+    fields = _Fields()
+    offices = fields.offices(data, required=True)
+    fields.raise_if_any()
+    return tuple(offices)

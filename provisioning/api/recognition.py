@@ -3,28 +3,20 @@ users for a search (DESIGN §11). Thin: authenticate, validate, call the recogni
 
 from types import SimpleNamespace
 
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from recognition.rules import Channel, OfficeFacts, SearchType, place_parse
 from recognition.services import recognition_get
 
-from .. import schema  # noqa: F401 - registers the key's security scheme
-from ..authentication import BearerApiKeyAuthentication
 from ..models import User
-from ..selectors import partner_member_get
-
-USER_NOT_FOUND = "User not found."
-_MAX_PK_DIGITS = 18  # beyond this an id is no bigint, and no user
-
-
-class UnprocessableEntity(ValidationError):
-    status_code = 422
+from ..selectors import partner_member_by_ref
+from .v1.base import PartnerApiView
+from .v1.docs import errors
+from .v1.errors import NOT_FOUND
 
 
 class PlaceField(serializers.CharField):
@@ -109,19 +101,6 @@ class RecognitionSerializer(serializers.Serializer):
     airlines = AirlineAnswerSerializer(source="recognition.answers", many=True)
 
 
-class NotFoundSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-def member_by_reference(*, partner, reference: str) -> User | None:
-    """A current member of partner, by numeric id or by email; anyone else is None."""
-    if reference.isdigit() and len(reference) <= _MAX_PK_DIGITS:
-        return partner_member_get(partner=partner, pk=int(reference))
-    if "@" in reference and len(reference) <= User._meta.get_field("email").max_length:
-        return partner_member_get(partner=partner, email=reference)
-    return None
-
-
 def office_facts_list(*, user: User) -> list[OfficeFacts]:
     return [
         OfficeFacts(
@@ -135,10 +114,7 @@ def office_facts_list(*, user: User) -> list[OfficeFacts]:
     ]
 
 
-class UserRecognitionApi(APIView):
-    authentication_classes = [BearerApiKeyAuthentication]
-    permission_classes = []
-
+class UserRecognitionApi(PartnerApiView):
     @extend_schema(
         operation_id="users_recognition_retrieve",
         summary="Airline recognition of a user for a search",
@@ -157,22 +133,14 @@ class UserRecognitionApi(APIView):
             ),
             RecognitionQuerySerializer,
         ],
-        responses={
-            200: RecognitionSerializer,
-            401: OpenApiResponse(NotFoundSerializer, description="Missing or invalid key."),
-            404: OpenApiResponse(NotFoundSerializer, description="Not one of your users."),
-            422: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="Per-field messages, e.g. {'origin': ['…']}."
-            ),
-        },
+        responses={200: RecognitionSerializer, **errors(404, 422)},
     )
     def get(self, request, user_ref: str):
-        user = member_by_reference(partner=request.auth.partner, reference=user_ref)
+        user = partner_member_by_ref(partner=self.partner, ref=user_ref)
         if user is None:
-            raise NotFound(USER_NOT_FOUND)
+            raise NotFound(NOT_FOUND)
         query = RecognitionQuerySerializer(data=request.query_params)
-        if not query.is_valid():
-            raise UnprocessableEntity(query.errors)
+        query.is_valid(raise_exception=True)
         airline_code = query.validated_data.get("airline")
         recognition = recognition_get(
             offices=office_facts_list(user=user),
@@ -181,15 +149,6 @@ class UserRecognitionApi(APIView):
             airline_code=airline_code,
         )
         if airline_code and not recognition.answers:
-            raise UnprocessableEntity({"airline": [f"{airline_code} is not an airline we know."]})
+            raise ValidationError({"airline": [f"{airline_code} is not an airline we know."]})
         payload = SimpleNamespace(user=user, recognition=recognition)
         return Response(RecognitionSerializer(payload).data)
-
-
-urlpatterns = [
-    path(
-        "users/<str:user_ref>/recognition",
-        UserRecognitionApi.as_view(),
-        name="api-v1-user-recognition",
-    ),
-]

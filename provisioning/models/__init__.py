@@ -1,3 +1,4 @@
+from .api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
 from .audit import AuditEvent
 from .companies import Company, CompanyDomain, Office
 from .links import CompletionLink, LinkRequest, LoginToken
@@ -11,13 +12,17 @@ __all__ = [
     "Company",
     "CompanyDomain",
     "CompletionLink",
+    "EventType",
+    "IdempotencyRecord",
     "LinkRequest",
     "LoginToken",
     "Membership",
     "Office",
     "OutboxMessage",
     "Partner",
+    "PartnerEvent",
     "PendingReason",
+    "RateLimitWindow",
     "User",
     "UserStatus",
 ]

@@ -102,3 +102,42 @@ def person(email: str, **extra) -> dict:
         "companyName": "ACME Cargo GmbH",
         **extra,
     }
+
+
+class V1Client:
+    """Calls /api/v1/ the way a partner's integration does: JSON, `Authorization: Bearer`."""
+
+    def __init__(self, client, key: str | None):
+        self.client = client
+        self.key = key
+
+    def headers(self, **extra) -> dict:
+        auth = {"Authorization": f"Bearer {self.key}"} if self.key is not None else {}
+        return {**auth, **extra}
+
+    def get(self, path: str, params: dict | None = None, **headers):
+        return self.client.get(f"/api/v1/{path}", params or {}, headers=self.headers(**headers))
+
+    def post(self, path: str, body=None, **headers):
+        data = json.dumps(body) if isinstance(body, dict | list) else body
+        return self.client.generic(
+            "POST",
+            f"/api/v1/{path}",
+            data or "",
+            content_type="application/json",
+            headers=self.headers(**headers),
+        )
+
+    def delete(self, path: str, **headers):
+        return self.client.delete(f"/api/v1/{path}", headers=self.headers(**headers))
+
+
+@pytest.fixture
+def v1(client, api_key) -> V1Client:
+    return V1Client(client, api_key)
+
+
+@pytest.fixture
+def other_v1(client, db) -> V1Client:
+    _, raw = api_key_for(PartnerFactory(name="Other Vendor"))
+    return V1Client(client, raw)

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,11 @@ def free_port() -> int:
 class Inbox:
     """aiosmtpd handler that keeps every accepted message.
 
-    `refuse_next` answers that many messages with a temporary refusal (451); `hold` makes the
-    server wait before answering, until `release()`; a held message can be dropped instead of
-    accepted, as when the client went away."""
+    `refuse_next` answers that many messages with a temporary refusal (451). `hold_next` makes
+    the server keep the next message waiting for `release()`: either before accepting it (the
+    client never learns of it; a client that goes away meanwhile has not sent it) or after
+    accepting it but before saying so (the client that goes away meanwhile does not know it
+    was sent)."""
 
     def __init__(self):
         self.messages: list[tuple[list[str], bytes]] = []
@@ -54,31 +57,32 @@ class Inbox:
         self.refuse_next = 0
         self.holding = threading.Event()  # a message is being held right now
         self._hold = False
+        self._accept_first = False
         self._release = threading.Event()
-        self._accept_held = True
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_next > 0:
             self.refuse_next -= 1
             self.refused += 1
             return "451 4.3.0 Try again later"
+        if self._hold and self._accept_first:
+            self.messages.append((list(envelope.rcpt_tos), envelope.content))
         if self._hold:
+            self._hold = False
             self.holding.set()
             while not self._release.is_set():
                 await asyncio.sleep(0.02)
-            self._hold = False
-            if not self._accept_held:
-                return "421 4.3.0 Connection dropped"
+            if self._accept_first:
+                return "250 Message accepted"
         self.messages.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 
-    def hold_next(self) -> None:
-        self._hold, self._accept_held = True, True
+    def hold_next(self, *, after_accepting: bool) -> None:
+        self._hold, self._accept_first = True, after_accepting
         self._release.clear()
         self.holding.clear()
 
-    def release(self, *, accept: bool) -> None:
-        self._accept_held = accept
+    def release(self) -> None:
         self._release.set()
 
     def to(self, address: str) -> int:
@@ -244,8 +248,9 @@ def use_broker(**conf) -> None:
     celery_app.amqp._producer_pool = None
 
 
+@contextmanager
 def publishing_to(broker_url: str):
-    """Fixture body: this process hands outbox messages to broker_url for the test's length."""
+    """This process hands outbox messages to broker_url inside the block."""
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     use_broker(broker_url=broker_url, task_always_eager=False)
     try:

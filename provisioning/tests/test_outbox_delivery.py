@@ -26,7 +26,8 @@ def worker(smtp, tmp_path):
     broker_url = shared_redis_url()
     process = Worker(broker_url=broker_url, smtp_port=smtp.port, log_dir=tmp_path)
     process.start()
-    yield from publishing_to(broker_url)
+    with publishing_to(broker_url):
+        yield process
     process.stop()
     print(process.logs())  # shown by pytest when the test failed
 

@@ -1,0 +1,1 @@
+"""`/api/v1/` — the native partner surface (DESIGN §5.3)."""
