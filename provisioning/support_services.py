@@ -22,7 +22,15 @@ from .domains import validate_company_domain
 from .inputs import OfficeInput
 from .links import completion_link_live, completion_links_revoke
 from .matching import offices_create
-from .models import Company, CompanyDomain, Office, OutboxMessage, PendingReason, User
+from .models import (
+    Company,
+    CompanyDomain,
+    Office,
+    OutboxMessage,
+    PartnerEvent,
+    PendingReason,
+    User,
+)
 from .models import UserStatus as Status
 from .models.outbox import OutboxKind, OutboxStatus
 from .notifications import email_activated_by_support, email_pending, email_rejected
@@ -234,7 +242,9 @@ def user_erase(*, user: User, actor: Actor) -> Outcome:
     The row stays (its id ties the audit trail, memberships and company together); email,
     names and the personal fields of the request are replaced, the password made unusable,
     and the emails addressed to it lose their address and content (pending ones are dropped).
-    Audit rows hold no personal data to begin with: they record states, ids and notes.
+    The partner events kept for the feed (and their webhook messages) name the account by the
+    pseudonym from then on. Audit rows hold no personal data to begin with: they record states,
+    ids and notes.
     """
     with transaction.atomic():
         locked = _lock(user)
@@ -273,6 +283,7 @@ def user_erase(*, user: User, actor: Actor) -> Outcome:
             status=OutboxStatus.FAILED, last_error="The recipient's personal data was erased."
         )
         emails.update(recipient=locked.email, context={})
+        _events_pseudonymise(user=locked, old_email=old_email)
         audit_record(
             actor=actor,
             action="user.erased",
@@ -280,3 +291,20 @@ def user_erase(*, user: User, actor: Actor) -> Outcome:
             changes={"personal_data": ["present", "erased"]},
         )
     return Outcome(locked, True)
+
+
+def _events_pseudonymise(*, user: User, old_email: str) -> None:
+    """Replace the email in the user's stored partner events and their webhook payloads (a
+    few rows per account; delivered ones keep their outcome)."""
+    for event in PartnerEvent.objects.filter(user=user).select_related("delivery"):
+        _replace_email(event.payload, old_email, user.email)
+        event.save(update_fields=["payload"])
+        if event.delivery is not None:
+            _replace_email(event.delivery.context, old_email, user.email)
+            event.delivery.save(update_fields=["context"])
+
+
+def _replace_email(payload: dict, old_email: str, new_email: str) -> None:
+    person = (payload.get("data") or {}).get("user") or {}
+    if person.get("email") == old_email:
+        person["email"] = new_email

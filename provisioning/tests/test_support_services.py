@@ -144,3 +144,42 @@ def test_a_rolled_back_rejection_sends_nothing(
         raise RuntimeError("the caller failed")
     assert mailoutbox == []
     assert User.objects.get(pk=account.pk).status == "pending"
+
+
+def test_erasing_pseudonymises_the_partner_events_and_their_webhooks(staff):
+    from provisioning.models import Membership, PartnerEvent
+    from provisioning.tests.factories import PartnerFactory
+
+    partner = PartnerFactory(webhook_url="https://hooks.example/x", webhook_secret="s" * 32)
+    account = UserFactory(email="gina@erase.example")
+    Membership.objects.create(user=account, partner=partner)
+    user_reject(user=account, reason="Duplicate.", actor=Actor.staff(staff))
+    event = PartnerEvent.objects.get(user=account)
+    assert event.payload["data"]["user"]["email"] == "gina@erase.example"
+
+    user_erase(user=account, actor=Actor.staff(staff))
+
+    event.refresh_from_db()
+    assert event.type == "user.disabled"
+    assert event.payload["data"]["user"]["email"] == f"erased-{account.pk}@erased.invalid"
+    assert "gina@" not in str(event.delivery.context)
+    assert not PartnerEvent.objects.filter(type="user.erased").exists()
+
+
+def test_support_transitions_become_partner_events_and_notes_do_not(staff):
+    from provisioning.models import Membership, PartnerEvent
+    from provisioning.tests.factories import PartnerFactory
+
+    account = UserFactory(email="hugo@events.example")
+    Membership.objects.create(user=account, partner=PartnerFactory())
+    office = OfficeFactory()
+    actor = Actor.staff(staff)
+    user_activate_by_support(user=account, actor=actor, company=office.company, offices=[office])
+    user_reject(user=account, reason="x", actor=actor)
+    user_reopen(user=account, actor=actor)
+    user_resend_completion_link(user=account, actor=actor)
+    assert list(PartnerEvent.objects.order_by("id").values_list("type", flat=True)) == [
+        "user.activated",
+        "user.disabled",
+        "user.pending",
+    ]
