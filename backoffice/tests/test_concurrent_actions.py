@@ -14,12 +14,6 @@ from .conftest import action_url, make_staff
 AGENTS = 6
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serialises writers")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_agents_activating_one_account_at_once_make_one_transition_and_one_email(

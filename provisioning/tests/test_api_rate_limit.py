@@ -5,10 +5,9 @@ import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
-from conftest import require
 from provisioning.models import ApiKey, RateLimitWindow
 from provisioning.ratelimit import parse_rate, rate_limit_hit, rate_limit_windows_purge
 from provisioning.tests.conftest import CompatClient, V1Client
@@ -82,8 +81,7 @@ def test_windows_that_are_over_are_purged(api_key):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_never_get_past_the_limit(api_key, settings):
-    require(connection.vendor == "postgresql", "needs PostgreSQL: SQLite serialises writers")
+def test_concurrent_requests_never_get_past_the_limit(postgres_only, api_key, settings):
     settings.API_RATE_LIMIT = "5/hour"
     codes, barrier = [], threading.Barrier(12)
 

@@ -4,10 +4,9 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
-from conftest import require
 from provisioning.models import IdempotencyRecord, Membership, User
 from provisioning.tests.conftest import V1Client, person
 
@@ -82,8 +81,7 @@ def test_an_unusable_key_is_refused_with_422(v1, key):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_tries_with_one_key_create_once_and_replay(client, api_key):
-    require(connection.vendor == "postgresql", "needs PostgreSQL: SQLite serialises writers")
+def test_concurrent_first_tries_with_one_key_create_once_and_replay(postgres_only, client, api_key):
     answers, barrier = [], threading.Barrier(6)
 
     def call():

@@ -14,12 +14,6 @@ from provisioning.tests.factories import PartnerFactory, api_key_for
 PARALLEL = 50
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serialises writers")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_creates_of_one_email_make_one_user(postgres_only):

@@ -1,13 +1,11 @@
 """The forwarder pages in a real Chromium: the completion form opened from the email, with a
 mistake corrected, and the portal login. Screenshots go to test-results/."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
+from conftest import shot
 from provisioning.audit import Actor
 from provisioning.inputs import UserInput
 from provisioning.links import login_token_create
@@ -15,46 +13,7 @@ from provisioning.models import User
 from provisioning.services import user_create
 from provisioning.tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-SHOTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser_page(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            # While Playwright's loop runs, Django keeps this thread's connections apart from
-            # the ones pytest-django closes: close them here, or the test database cannot be
-            # dropped at the end of the session.
-            connections.close_all()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_forwarder_completes_its_details_from_the_emailed_link(

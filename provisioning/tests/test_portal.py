@@ -162,9 +162,7 @@ def test_signing_out_ends_the_session(client, member):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_redemptions_of_one_token_make_one_session(directory):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serialises writers")
+def test_twenty_parallel_redemptions_of_one_token_make_one_session(postgres_only, directory):
     user = UserFactory(email="anna@acme-cargo.de", status="activated", pending_reason="")
     raw = token_for(MembershipFactory(user=user))
     parallel = 20

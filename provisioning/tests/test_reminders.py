@@ -73,9 +73,7 @@ def test_the_beat_schedule_runs_the_reminders():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_parallel_sweeps_send_each_reminder_once():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): SQLite serialises writers")
+def test_parallel_sweeps_send_each_reminder_once(postgres_only):
     links = [completion_link_issue(user=waiting_user(f"u{i}@race.example")) for i in range(10)]
     for link in links:
         age(link, days=4)
