@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "axes",
     "drf_spectacular_sidecar",
     "recognition",
     "provisioning",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as it wants: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Benchmarks mount a bare comparison view beside the product (bench/urls.py).
@@ -122,6 +125,23 @@ PASSWORD_HASHERS = env.list(
     ],
 )
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses a locked-out email+address before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Staff login lockout (DESIGN §10): after AXES_FAILURE_LIMIT wrong passwords for one email from
+# one address, that pair is refused for AXES_COOLOFF_MINUTES; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Behind a proxy the address is the one Django sees in REMOTE_ADDR (set it from the proxy).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "backoffice.auth.lockout_username"
+# Failed attempts are counted in the database; successful logins are not logged again there.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -281,4 +301,4 @@ LOGGING = {
 
 # The login email is unique whatever its letter case (UniqueConstraint on Lower("email")),
 # which is stricter than the field-level unique flag this check looks for.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
