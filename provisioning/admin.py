@@ -250,8 +250,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "template", "partner"]
     search_fields = ["recipient"]
     list_select_related = ["partner"]
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     # The context may hold one-time links; support sees where and when, not the secret.
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "context"]
     exclude = ["context"]
 
     def has_add_permission(self, request):

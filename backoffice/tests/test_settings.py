@@ -85,3 +85,43 @@ def test_nonsense_in_the_api_rate_limit_is_refused_at_start_up():
     result = manage("check", API_RATE_LIMIT="lots")
     assert result.returncode != 0
     assert "API_RATE_LIMIT must read" in result.stderr
+
+
+def test_production_sends_security_headers_and_secure_cookies():
+    script = (
+        "from django.test import Client; c = Client();"
+        "r = c.get('/admin/login/', secure=True);"
+        "print(r.status_code);"
+        "[print(h, r.headers.get(h)) for h in ('Strict-Transport-Security',"
+        " 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy',"
+        " 'Cross-Origin-Opener-Policy')];"
+        "k = r.cookies['csrftoken']; print('csrf-cookie', bool(k['secure']), k['samesite']);"
+        "from django.conf import settings as s;"
+        "print('session-cookie', s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY);"
+        "p = c.get('/admin/login/'); print('plain-http', p.status_code, p['Location'])"
+    )
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        script,
+        **{
+            **PRODUCTION,
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            "DATABASE_URL": "sqlite:///:memory:",
+            # No collectstatic here: serve the app folders' files as they are.
+            "DJANGO_STATIC_MANIFEST": "false",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "200",
+        "Strict-Transport-Security max-age=31536000; includeSubDomains; preload",
+        "X-Content-Type-Options nosniff",
+        "X-Frame-Options DENY",
+        "Referrer-Policy same-origin",
+        "Cross-Origin-Opener-Policy same-origin",
+        "csrf-cookie True Lax",
+        "session-cookie True True",
+        "plain-http 301 https://testserver/admin/login/",
+    ]
