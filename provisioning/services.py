@@ -88,7 +88,7 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
                     raise UserAlreadyExists(data.email) from None
             else:
                 Membership.objects.create(user=user, partner=partner)
-                _place(user=user, data=data)
+                _place(user=user, data=data, new=True)
                 audit_record(
                     actor=actor,
                     action="user.created",
@@ -166,8 +166,10 @@ def _start_over(*, partner, user: User, membership, data: UserInput, actor: Acto
     return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
 
 
-def _place(*, user: User, data: UserInput) -> None:
-    """Decide company, offices and status from the request (DESIGN §4) and save them."""
+def _place(*, user: User, data: UserInput, new: bool = False) -> None:
+    """Decide company, offices and status from the request (DESIGN §4) and save them.
+
+    new: the account was inserted in this transaction, so it has no offices to replace."""
     known = domain_company(email_domain(user.email))
     offices: list[Office] = []
     if company_in_directory(known):  # flow 1
@@ -197,7 +199,10 @@ def _place(*, user: User, data: UserInput) -> None:
     user.save(
         update_fields=["company", "status", "pending_reason", "status_changed_at", "warnings"]
     )
-    user.offices.set(offices)
+    if not new:
+        user.offices.set(offices)
+    elif offices:
+        user.offices.add(*offices)
 
 
 def _announce(*, user: User, actor: Actor) -> str:
