@@ -11,12 +11,12 @@ from provisioning.models import Membership, User
 from provisioning.tests.conftest import person
 from provisioning.tests.factories import PartnerFactory, api_key_for
 
-PARALLEL = 50
+PARALLEL = 100
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_fifty_parallel_creates_of_one_email_make_one_user(postgres_only):
+def test_a_hundred_parallel_creates_of_one_email_make_one_user(postgres_only):
     _, raw_key = api_key_for(PartnerFactory(name="Freight Soft"))
     emails = [
         "".join(c.upper() if (i >> n) & 1 else c for n, c in enumerate("anna@race.example"))
