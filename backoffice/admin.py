@@ -22,6 +22,7 @@ from provisioning.domains import email_domain, is_free_mail
 from provisioning.models import UserStatus
 from provisioning.support_services import user_activate_by_support
 
+from . import totp_admin  # noqa: F401 - registers the staff authenticators' admin
 from .actions import ACTIONS, MAX_BULK, AccountAction, Report
 from .forms import ActivateForm, ContactedForm, NoteForm
 from .models import Account

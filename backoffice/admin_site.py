@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 
+from .auth import StaffAuthenticationForm, second_factor_satisfied
+
 
 class SupportAdminSite(admin.AdminSite):
     """The admin, with the pending-accounts queue as the support agents' home page."""
@@ -8,6 +10,13 @@ class SupportAdminSite(admin.AdminSite):
     site_header = "Forwarder accounts — support back-office"
     site_title = "Support back-office"
     index_title = "Site administration"
+    login_form = StaffAuthenticationForm
+    login_template = "backoffice/login.html"
+
+    def has_permission(self, request):
+        # A staff member with an authenticator gets in only with a session verified by its
+        # code, whatever path created the session.
+        return super().has_permission(request) and second_factor_satisfied(request)
 
     def index(self, request, extra_context=None):
         # Agents land on the queue; administrators keep the index of every model (the queue is

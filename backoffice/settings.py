@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular_sidecar",
     "recognition",
     "provisioning",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the user verified when the session was signed in with an authenticator code.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as it wants: turns a locked-out login into the lockout page.
@@ -142,6 +146,12 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "backoffice.auth.lockout_username"
 # Failed attempts are counted in the database; successful logins are not logged again there.
 AXES_DISABLE_ACCESS_LOG = True
+# Staff second factor (docs/support-queue.md): a staff member with an authenticator (TOTP device)
+# signs in with its code; with STAFF_REQUIRE_TOTP, staff without one cannot sign in at all.
+STAFF_REQUIRE_TOTP = env.bool("STAFF_REQUIRE_TOTP", default=False)
+OTP_TOTP_ISSUER = "CargoMART back-office"
+# The device key is shown once, when an administrator adds the device; never again in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
