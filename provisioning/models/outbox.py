@@ -61,6 +61,8 @@ class OutboxMessage(models.Model):
                 condition=Q(status=OutboxStatus.PENDING),
                 name="outbox_due_idx",
             ),
+            # Erasing a forwarder's personal data finds the emails sent to the address.
+            models.Index(fields=["recipient"], name="outbox_recipient_idx"),
         ]
 
     def __str__(self):
