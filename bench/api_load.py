@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -235,22 +234,18 @@ def activated_users(client: Http, count: int) -> list[str]:
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def run(clients: int, seconds: float, call) -> dict:
-    """Run call() from `clients` threads for `seconds`; return throughput and latencies."""
-    latencies: list[float] = []
-    statuses: Counter = Counter()
+def drive(clients: int, seconds: float, step) -> tuple[list, float]:
+    """Call step() from `clients` threads for `seconds`; return every result and the wall time."""
+    results: list = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def loop():
-        mine, codes = [], Counter()
+        mine = []
         while time.monotonic() < stop_at:
-            status, elapsed = call()
-            mine.append(elapsed)
-            codes[status] += 1
+            mine.append(step())
         with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
+            results.extend(mine)
 
     started = time.monotonic()
     threads = [threading.Thread(target=loop) for _ in range(clients)]
@@ -258,14 +253,19 @@ def run(clients: int, seconds: float, call) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.monotonic() - started
-    latencies.sort()
+    return results, time.monotonic() - started
+
+
+def run(clients: int, seconds: float, call) -> dict:
+    """Run call() from `clients` threads for `seconds`; return throughput and latencies."""
+    results, wall = drive(clients, seconds, call)
+    latencies = sorted(elapsed for _, elapsed in results)
     return {
         "rps": len(latencies) / wall,
         "p50": 1000 * latencies[len(latencies) // 2],
         "p99": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "n": len(latencies),
-        "errors": sum(n for code, n in statuses.items() if code >= 400),
+        "errors": sum(status >= 400 for status, _ in results),
     }
 
 
@@ -325,28 +325,14 @@ def mixed_load(client: Http, emails: list[str], *, seconds: float, clients: int)
         body = {**new_user_body(), "iataCode": "12ab"}
         return "bad input", 400, client.request("POST", "/solutions/users", body, KEY)
 
-    outcomes: list[tuple[str, bool, float]] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
+    def step():
+        try:
+            kind, expected, (status, elapsed) = mix()
+        except OSError:
+            return ("connection", False, 0.0)
+        return (kind, status == expected, elapsed)
 
-    def loop():
-        mine = []
-        while time.monotonic() < stop_at:
-            try:
-                kind, expected, (status, elapsed) = mix()
-                mine.append((kind, status == expected, elapsed))
-            except OSError:
-                mine.append(("connection", False, 0.0))
-        with lock:
-            outcomes.extend(mine)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=loop) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.monotonic() - started
+    outcomes, wall = drive(clients, seconds, step)
     failures = sum(not ok for _, ok, _ in outcomes)
     print(
         f"\nmixed load: {clients} clients for {wall:.0f} s, {len(outcomes)} requests, "
