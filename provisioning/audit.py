@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from .events import partner_events_record
-from .models import ApiKey, AuditEvent, Partner, User
+from .models import ApiKey, AuditEvent, Office, Partner, User
 from .models.audit import ActorType
 
 
@@ -37,10 +37,19 @@ class Actor:
 
 
 def audit_record(
-    *, actor: Actor, action: str, user: User | None, changes: dict | None = None, note: str = ""
+    *,
+    actor: Actor,
+    action: str,
+    user: User | None,
+    changes: dict | None = None,
+    note: str = "",
+    audience: list[Partner] | None = None,
 ) -> AuditEvent:
     """Record a change. A change of an account's state also becomes a partner event (and a
-    webhook), here in one place, so that no transition needs code of its own for that."""
+    webhook), here in one place, so that no transition needs code of its own for that.
+
+    audience: the partners to tell, when the caller already knows them (the only member of an
+    account it has just created); by default they are looked up."""
     audit = AuditEvent.objects.create(
         actor_type=actor.type,
         actor_user=actor.user,
@@ -51,22 +60,29 @@ def audit_record(
         changes=changes or {},
         note=note,
     )
-    partner_events_record(audit=audit, actor=actor)
+    partner_events_record(audit=audit, actor=actor, audience=audience)
     return audit
 
 
-def account_state(user: User) -> dict:
-    """The account fields a transition's audit row compares."""
+def account_state(user: User, *, offices: list[Office] | None = None) -> dict:
+    """The account fields a transition's audit row compares.
+
+    offices: the user's offices when the caller has them all in hand (a new account)."""
+    office_ids = (
+        [office.pk for office in offices]
+        if offices is not None
+        else user.offices.values_list("pk", flat=True)
+    )
     return {
         "status": user.status,
         "pending_reason": user.pending_reason,
         "company": user.company_id,
-        "offices": sorted(user.offices.values_list("pk", flat=True)),
+        "offices": sorted(office_ids),
     }
 
 
-def state_changes(before: dict | None, user: User) -> dict:
+def state_changes(before: dict | None, user: User, *, offices: list[Office] | None = None) -> dict:
     """{field: [old, new]} for what differs from `before` (None: a new account)."""
-    after = account_state(user)
+    after = account_state(user, offices=offices)
     before = before or dict.fromkeys(after)
     return {key: [before[key], after[key]] for key in after if before[key] != after[key]}

@@ -95,14 +95,20 @@ def event_payload(*, event: PartnerEvent, user: User, changes: dict) -> dict:
     }
 
 
-def partner_events_record(*, audit: AuditEvent, actor: Actor) -> list[PartnerEvent]:
-    """Write the events an audit row stands for and queue their webhooks (same transaction)."""
+def partner_events_record(
+    *, audit: AuditEvent, actor: Actor, audience: list[Partner] | None = None
+) -> list[PartnerEvent]:
+    """Write the events an audit row stands for and queue their webhooks (same transaction).
+
+    audience: who hears of it, when the caller knows (see `audit_record`); else looked up."""
     user = audit.user
     event_type = event_type_for(audit.action, audit.changes)
     if event_type is None or user is None or user.is_staff:
         return []
+    if audience is None:
+        audience = _audience(user=user, action=audit.action, actor=actor)
     events = []
-    for partner in _audience(user=user, action=audit.action, actor=actor):
+    for partner in audience:
         event = PartnerEvent(
             partner=partner, type=event_type, user=user, created_at=timezone.now(), payload={}
         )

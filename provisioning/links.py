@@ -75,12 +75,15 @@ def _signer() -> signing.Signer:
     return signing.Signer(salt=_COMPLETION_SALT)
 
 
-def completion_link_issue(*, user: User) -> CompletionLink:
-    """A new completion link for user; the user's older live links stop working."""
+def completion_link_issue(*, user: User, first: bool = False) -> CompletionLink:
+    """A new completion link for user; the user's older live links stop working.
+
+    first: the account was inserted in this transaction, so there are none to stop."""
     now = timezone.now()
-    CompletionLink.objects.filter(
-        user=user, used_at__isnull=True, superseded_at__isnull=True
-    ).update(superseded_at=now)
+    if not first:
+        CompletionLink.objects.filter(
+            user=user, used_at__isnull=True, superseded_at__isnull=True
+        ).update(superseded_at=now)
     return CompletionLink.objects.create(
         user=user,
         nonce=secrets.token_urlsafe(16),

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
-from .models import Office, Partner, PartnerEvent, User
+from .models import Membership, Office, Partner, PartnerEvent, User
 
 
 def partner_member_get(
@@ -26,6 +26,16 @@ def partner_member_get(
 def user_by_email(email: str):
     """Users whose email is `email` whatever the letter case (uses the unique lower() index)."""
     return User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+
+def membership_by_email(*, partner: Partner, email: str):
+    """The membership, current or removed, of partner with the user of `email`, with the user
+    and its company: one query where a user then a membership lookup would take two."""
+    return (
+        Membership.objects.select_related("user__company")
+        .alias(email_lower=Lower("user__email"))
+        .filter(partner=partner, email_lower=email.strip().lower())
+    )
 
 
 def partner_members(*, partner: Partner):

@@ -45,7 +45,7 @@ from .notifications import (
     email_pending,
     email_welcome,
 )
-from .selectors import user_by_email
+from .selectors import membership_by_email, user_by_email
 
 DISPOSABLE_EMAIL = "disposable email addresses are not accepted"
 
@@ -61,6 +61,21 @@ class Provisioned:
     user: User
     completion_url: str = ""  # the live completion link of a user awaiting details
     linked: bool = False  # an existing account was linked to the partner, not created
+
+
+class _EmailTaken(Exception):
+    """The user insert lost to a parallel create of the same email."""
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the flows of DESIGN §4 put an account: company, offices and status."""
+
+    company: Company | None
+    offices: list[Office]
+    status: str
+    reason: str
+    warnings: list[dict]
 
 
 # --- Create ----------------------------------------------------------------------------------
@@ -79,37 +94,49 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
         user = user_by_email(data.email).select_for_update().first()
         if user is None:
             try:
+                # The placement is decided first so that the row is inserted once, with its
+                # final values; what flow 2 creates for it is undone with the savepoint when a
+                # parallel request wins the insert.
                 with transaction.atomic():
-                    user = _user_insert(data)
-            except IntegrityError:
+                    placement = _placement(email=data.email, data=data)
+                    user = _user_insert(data, placement)
+            except _EmailTaken:
                 # A parallel request created it first; it has committed, so this sees it.
                 user = user_by_email(data.email).select_for_update().first()
                 if user is None:
                     raise UserAlreadyExists(data.email) from None
             else:
                 Membership.objects.create(user=user, partner=partner)
-                _place(user=user, data=data, new=True)
+                if placement.offices:
+                    user.offices.add(*placement.offices)
                 audit_record(
                     actor=actor,
                     action="user.created",
                     user=user,
-                    changes=state_changes(None, user),
+                    changes=state_changes(None, user, offices=placement.offices),
+                    audience=[partner],  # the new account's only member
                 )
-                return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
+                completion_url = _announce(user=user, actor=actor, new=True)
+                return Provisioned(user=user, completion_url=completion_url)
         return _create_existing(partner=partner, user=user, data=data, actor=actor)
 
 
-def _user_insert(data: UserInput) -> User:
+def _user_insert(data: UserInput, placement: _Placement) -> User:
     user = User(
         email=data.email,
         first_name=data.first_name,
         last_name=data.last_name,
-        status=Status.PENDING,
-        pending_reason=PendingReason.AWAITING_DETAILS,  # _place decides the real one
+        company=placement.company,
+        status=placement.status,
+        pending_reason=placement.reason,
+        warnings=placement.warnings,
         request_data=data.as_request_data(),
     )
     user.set_unusable_password()  # forwarders sign in with one-time links only
-    user.save()
+    try:
+        user.save()
+    except IntegrityError as exc:
+        raise _EmailTaken from exc
     return user
 
 
@@ -166,59 +193,63 @@ def _start_over(*, partner, user: User, membership, data: UserInput, actor: Acto
     return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
 
 
-def _place(*, user: User, data: UserInput, new: bool = False) -> None:
-    """Decide company, offices and status from the request (DESIGN §4) and save them.
-
-    new: the account was inserted in this transaction, so it has no offices to replace."""
-    known = domain_company(email_domain(user.email))
-    offices: list[Office] = []
+def _placement(*, email: str, data: UserInput) -> _Placement:
+    """Decide company, offices and status from the request (DESIGN §4). Flow 2 creates the
+    company and offices it names."""
+    known = domain_company(email_domain(email))
     if company_in_directory(known):  # flow 1
-        company = known
         offices = matching_offices(known, data)
         status, reason = (
             (Status.ACTIVATED, "") if offices else (Status.PENDING, PendingReason.AWAITING_SUPPORT)
         )
-        warnings = request_warnings(data, own_company=known)
-    elif data.has_cass:  # flow 2
+        return _Placement(known, offices, status, reason, request_warnings(data, own_company=known))
+    if data.has_cass:  # flow 2
         warnings = []
         if known is not None:
             company = known  # the domain's company, not (yet) in the CASS directory
         else:
             company, warnings = company_create_from_request(data)
         offices = offices_create(company, data.offices)
-        status, reason = Status.PENDING, PendingReason.AWAITING_SUPPORT
         warnings = request_warnings(data, own_company=company) + warnings
-    else:  # flow 3
-        company = known
-        status, reason = Status.PENDING, PendingReason.AWAITING_DETAILS
-        warnings = request_warnings(data, own_company=known)
-    user.company = company
-    user.status, user.pending_reason = status, reason
+        return _Placement(
+            company, offices, Status.PENDING, PendingReason.AWAITING_SUPPORT, warnings
+        )
+    # flow 3
+    warnings = request_warnings(data, own_company=known)
+    return _Placement(known, [], Status.PENDING, PendingReason.AWAITING_DETAILS, warnings)
+
+
+def _place(*, user: User, data: UserInput) -> None:
+    """Place an existing account anew from the request and save it; its offices are replaced."""
+    placement = _placement(email=user.email, data=data)
+    user.company = placement.company
+    user.status, user.pending_reason = placement.status, placement.reason
     user.status_changed_at = timezone.now()
-    user.warnings = warnings
+    user.warnings = placement.warnings
     user.save(
         update_fields=["company", "status", "pending_reason", "status_changed_at", "warnings"]
     )
-    if not new:
-        user.offices.set(offices)
-    elif offices:
-        user.offices.add(*offices)
+    user.offices.set(placement.offices)
 
 
-def _announce(*, user: User, actor: Actor) -> str:
-    """Queue the email of the account's new state. Returns the completion link, if one."""
+def _announce(*, user: User, actor: Actor, new: bool = False) -> str:
+    """Queue the email of the account's new state. Returns the completion link, if one.
+
+    new: the account was inserted in this transaction (it has no links to supersede)."""
     if user.status == Status.ACTIVATED:
         email_welcome(user=user)
     elif user.pending_reason == PendingReason.AWAITING_SUPPORT:
         email_pending(user=user)
     elif user.pending_reason == PendingReason.AWAITING_DETAILS:
-        return user_send_completion_link(user=user, actor=actor)
+        return user_send_completion_link(user=user, actor=actor, first=new)
     return ""
 
 
-def user_send_completion_link(*, user: User, actor: Actor) -> str:
-    """Issue a new completion link (older ones stop working), email it, return its URL."""
-    link = completion_link_issue(user=user)
+def user_send_completion_link(*, user: User, actor: Actor, first: bool = False) -> str:
+    """Issue a new completion link (older ones stop working), email it, return its URL.
+
+    first: the account was inserted in this transaction, so it has no older links."""
+    link = completion_link_issue(user=user, first=first)
     url = completion_link_url(link)
     audit_record(
         actor=actor, action="user.completion_link_sent", user=user, note=f"link #{link.pk}"
@@ -285,14 +316,13 @@ def _kill_completion_links(user: User) -> None:
 def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
     """The partner's current member, else UserNotFound (unknown, or another partner's user)
     or UserNotAttached (this partner removed it earlier)."""
-    users = user_by_email(email).filter(is_staff=False).select_related("company")
-    user = (users.select_for_update(of=("self",)) if lock else users).first()
-    membership = Membership.objects.filter(user=user, partner=partner).first() if user else None
+    memberships = membership_by_email(partner=partner, email=email).filter(user__is_staff=False)
+    membership = (memberships.select_for_update(of=("user",)) if lock else memberships).first()
     if membership is None:
         raise UserNotFound(email)
     if membership.removed_at is not None:
         raise UserNotAttached(email)
-    return user
+    return membership.user
 
 
 def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
