@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from .events import partner_events_record
 from .models import ApiKey, AuditEvent, Office, Partner, User
 from .models.audit import ActorType
+from .rows import row_insert
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,17 @@ def audit_record(
 
     audience: the partners to tell, when the caller already knows them (the only member of an
     account it has just created); by default they are looked up."""
-    audit = AuditEvent.objects.create(
-        actor_type=actor.type,
-        actor_user=actor.user,
-        actor_api_key=actor.api_key,
-        actor_partner_id=actor.api_key.partner_id if actor.api_key else None,
-        action=action,
-        user=user,
-        changes=changes or {},
-        note=note,
+    audit = row_insert(
+        AuditEvent(
+            actor_type=actor.type,
+            actor_user=actor.user,
+            actor_api_key=actor.api_key,
+            actor_partner_id=actor.api_key.partner_id if actor.api_key else None,
+            action=action,
+            user=user,
+            changes=changes or {},
+            note=note,
+        )
     )
     partner_events_record(audit=audit, actor=actor, audience=audience)
     return audit

@@ -3,11 +3,14 @@
 The compatibility surface reads the key from `x-api-key`, the native surface from
 `Authorization: Bearer <key>`. Either way a wrong, missing or revoked key gets the same
 answer, and `request.auth` is the ApiKey (its partner is `request.auth.partner`).
+
+Checking the key also counts the request against the key's rate limit (one statement for
+both); `api.throttling.ApiKeyRateThrottle` then only reads the verdict.
 """
 
 from rest_framework import authentication, exceptions
 
-from .keys import api_key_authenticate
+from .ratelimit import api_request_admit
 
 INVALID_KEY_MESSAGE = "Invalid or missing API key."
 
@@ -17,10 +20,11 @@ class _ApiKeyAuthentication(authentication.BaseAuthentication):
         raise NotImplementedError
 
     def authenticate(self, request):
-        key = api_key_authenticate(self.raw_key(request))
-        if key is None:
+        admission = api_request_admit(self.raw_key(request))
+        if admission.key is None:
             raise exceptions.AuthenticationFailed(INVALID_KEY_MESSAGE)
-        return (None, key)
+        request.rate_limit_retry_after = admission.retry_after
+        return (None, admission.key)
 
 
 class HeaderApiKeyAuthentication(_ApiKeyAuthentication):

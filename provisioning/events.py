@@ -21,6 +21,7 @@ from django.utils import timezone
 from .models import AuditEvent, EventType, Membership, Partner, PartnerEvent, User, UserStatus
 from .models.users import PendingReason
 from .outbox import outbox_webhook_queue
+from .rows import row_insert
 
 if TYPE_CHECKING:
     from .audit import Actor
@@ -115,6 +116,5 @@ def partner_events_record(
         event.payload = event_payload(event=event, user=user, changes=audit.changes)
         if partner.webhook_url and partner.webhook_secret:
             event.delivery = outbox_webhook_queue(partner=partner, payload=event.payload)
-        event.save()
-        events.append(event)
+        events.append(row_insert(event))
     return events

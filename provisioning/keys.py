@@ -30,11 +30,21 @@ def api_key_create(
     return key, raw_key
 
 
-def api_key_authenticate(raw_key: str | None) -> ApiKey | None:
-    """The active key matching raw_key, or None: wrong, unknown and revoked look alike."""
+def parse_raw_key(raw_key: str | None) -> str | None:
+    """The prefix of a key of the right shape, else None."""
     if not raw_key or "." not in raw_key or len(raw_key) > 200:
         return None
-    prefix = raw_key.split(".", 1)[0]
+    return raw_key.split(".", 1)[0]
+
+
+def api_key_authenticate(raw_key: str | None) -> ApiKey | None:
+    """The active key matching raw_key, or None: wrong, unknown and revoked look alike.
+
+    The partner API checks its keys with `ratelimit.api_request_admit`, which also counts the
+    request; this is the check alone."""
+    prefix = parse_raw_key(raw_key)
+    if prefix is None:
+        return None
     key = (
         ApiKey.objects.select_related("partner")
         .filter(prefix=prefix, revoked_at__isnull=True, partner__is_active=True)
@@ -42,11 +52,16 @@ def api_key_authenticate(raw_key: str | None) -> ApiKey | None:
     )
     if key is None or not hmac.compare_digest(key.hashed_key, hash_api_key(raw_key)):
         return None
+    api_key_mark_used(key)
+    return key
+
+
+def api_key_mark_used(key: ApiKey) -> None:
+    """Record the key's use, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
-    return key
 
 
 def api_key_revoke(*, key: ApiKey) -> ApiKey:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .models import CompletionLink, LoginToken, Membership, Partner, User, UserStatus
 from .models.links import hash_token
+from .rows import row_insert
 
 LOGIN_TOKEN_LIFETIME = timedelta(minutes=10)
 _COMPLETION_SALT = "provisioning.completion-link"
@@ -28,12 +29,14 @@ def login_token_create(*, user: User, partner: Partner) -> tuple[LoginToken, str
     token; only the token's hash is stored."""
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
-    token = LoginToken.objects.create(
-        user=user,
-        partner=partner,
-        token_hash=hash_token(raw),
-        created_at=now,
-        expires_at=now + LOGIN_TOKEN_LIFETIME,
+    token = row_insert(
+        LoginToken(
+            user=user,
+            partner=partner,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + LOGIN_TOKEN_LIFETIME,
+        )
     )
     return token, raw
 
@@ -84,11 +87,13 @@ def completion_link_issue(*, user: User, first: bool = False) -> CompletionLink:
         CompletionLink.objects.filter(
             user=user, used_at__isnull=True, superseded_at__isnull=True
         ).update(superseded_at=now)
-    return CompletionLink.objects.create(
-        user=user,
-        nonce=secrets.token_urlsafe(16),
-        created_at=now,
-        expires_at=now + timedelta(days=CompletionLink.LIFETIME_DAYS),
+    return row_insert(
+        CompletionLink(
+            user=user,
+            nonce=secrets.token_urlsafe(16),
+            created_at=now,
+            expires_at=now + timedelta(days=CompletionLink.LIFETIME_DAYS),
+        )
     )
 
 

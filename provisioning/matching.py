@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from recognition.models import CassRegistration
 from recognition.validators import cass_check_digit_ok
 
+from . import selectors
 from .domains import is_free_mail, validate_company_domain
 from .inputs import OfficeInput, UserInput
 from .models import Company, CompanyDomain, Office
@@ -19,11 +20,13 @@ def domain_company(domain: str) -> Company | None:
     """The company owning this email domain. Free-mail domains never identify one."""
     if is_free_mail(domain):
         return None
-    owner = CompanyDomain.objects.select_related("company").filter(domain=domain).first()
-    return owner.company if owner else None
+    return selectors.domain_company(domain)
 
 
-def _active_registrations(company: Company) -> list[CassRegistration]:
+def directory_registrations(company: Company | None) -> list[CassRegistration]:
+    """The company's active CASS registrations with an office; none: not in the directory."""
+    if company is None:
+        return []
     return list(
         CassRegistration.objects.filter(company=company, is_active=True, office__isnull=False)
         .select_related("office")
@@ -32,7 +35,7 @@ def _active_registrations(company: Company) -> list[CassRegistration]:
 
 
 def company_in_directory(company: Company | None) -> bool:
-    return company is not None and _active_registrations(company) != []
+    return directory_registrations(company) != []
 
 
 def _best(registrations: list[CassRegistration], office: OfficeInput) -> Office | None:
@@ -53,13 +56,17 @@ def _best(registrations: list[CassRegistration], office: OfficeInput) -> Office 
     return min(in_country, key=closeness).office
 
 
-def matching_offices(company: Company, data: UserInput) -> list[Office]:
+def matching_offices(
+    company: Company, data: UserInput, *, registrations: list[CassRegistration] | None = None
+) -> list[Office]:
     """The company's active CASS offices that the request aligns with, by country.
 
     Each requested office picks the best office of its country (same CASS, then same airport);
-    when none of them finds one, the request's own country is tried.
+    when none of them finds one, the request's own country is tried. registrations: the
+    company's `directory_registrations`, when the caller has read them already.
     """
-    registrations = _active_registrations(company)
+    if registrations is None:
+        registrations = directory_registrations(company)
     found: list[Office] = []
     for office in data.offices:
         match = _best(registrations, office)

@@ -6,7 +6,7 @@ sends nothing.
 
 from django.conf import settings
 
-from .models import CompletionLink, Partner, User
+from .models import CompletionLink, Office, Partner, User
 from .outbox import outbox_email_queue
 
 
@@ -14,8 +14,12 @@ def _person(user: User) -> dict:
     return {"first_name": user.first_name or user.email, "email": user.email}
 
 
-def email_welcome(*, user: User) -> None:
-    office = user.offices.order_by("id").first()
+def email_welcome(*, user: User, offices: list[Office] | None = None) -> None:
+    """offices: the user's offices when the caller has them all in hand (a new account)."""
+    if offices is not None:
+        office = min(offices, key=lambda office: office.pk, default=None)
+    else:
+        office = user.offices.order_by("id").first()
     outbox_email_queue(
         template="welcome",
         to=user.email,

@@ -27,6 +27,7 @@ from django.utils import timezone
 from .emails import render_email
 from .models import OutboxMessage, Partner
 from .models.outbox import OutboxKind, OutboxStatus
+from .rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +37,18 @@ class PermanentDeliveryError(Exception):
 
 
 def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessage:
-    message = OutboxMessage.objects.create(
-        kind=OutboxKind.EMAIL, template=template, recipient=to, context=context
+    message = row_insert(
+        OutboxMessage(kind=OutboxKind.EMAIL, template=template, recipient=to, context=context)
     )
     transaction.on_commit(partial(_hand_over, message.pk))
     return message
 
 
 def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
-    message = OutboxMessage.objects.create(
-        kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
+    message = row_insert(
+        OutboxMessage(
+            kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
+        )
     )
     transaction.on_commit(partial(_hand_over, message.pk))
     return message

@@ -10,13 +10,16 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from .models import ApiKey, RateLimitWindow
+from .keys import api_key_authenticate, api_key_mark_used, parse_raw_key
+from .models import ApiKey, Partner, RateLimitWindow
+from .models.partners import hash_api_key
+from .rows import hydrate_at, select_list, table
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
@@ -39,23 +42,84 @@ def parse_rate(text: str) -> Rate:
     return Rate(int(match.group(1)), PERIODS[match.group(2)])
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A partner request's key (None: refused) and, past the rate limit, the seconds to wait."""
+
+    key: ApiKey | None
+    retry_after: float | None = None
+
+
+def api_request_admit(raw_key: str | None, *, now: float | None = None) -> Admission:
+    """Authenticate raw_key and count the request against its key's rate limit.
+
+    On PostgreSQL this is one statement: the key lookup and the counter's upsert, so that a
+    partner call pays one round trip for both. A wrong secret counts nothing (only a found key
+    is counted). Elsewhere, the two steps one after the other."""
+    if connection.vendor != "postgresql":
+        key = api_key_authenticate(raw_key)
+        return Admission(key, rate_limit_hit(api_key=key, now=now) if key else None)
+    prefix = parse_raw_key(raw_key)
+    if prefix is None:
+        return Admission(None)
+    rate = parse_rate(settings.API_RATE_LIMIT)
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    with connection.cursor() as cursor:
+        cursor.execute(_admit_sql(), [prefix, hash_api_key(raw_key), window])
+        row = cursor.fetchone()
+    if row is None:
+        return Admission(None)
+    key, at = hydrate_at(ApiKey, row, 0)
+    partner, _ = hydrate_at(Partner, row, at)
+    ApiKey._meta.get_field("partner").set_cached_value(key, partner)
+    api_key_mark_used(key)
+    return Admission(key, _wait(rate, window, now, count=row[-1]))
+
+
+@cache
+def _admit_sql() -> str:
+    """The key lookup and the counter's upsert of `api_request_admit`, as one statement.
+
+    The hash comparison happens in SQL: it compares digests of the presented key, which an
+    attacker cannot steer byte by byte, so its timing reveals nothing of the secret."""
+    counter, key, win, hits = _counter_names()
+    return (
+        f"WITH k AS (SELECT {select_list(ApiKey, 'ak', label='k')}, "  # noqa: S608 - our own names
+        f"{select_list(Partner, 'p', label='p')} "
+        f"FROM {table(ApiKey)} ak JOIN {table(Partner)} p ON p.id = ak.partner_id "
+        "WHERE ak.prefix = %s AND ak.hashed_key = %s AND ak.revoked_at IS NULL "
+        "AND p.is_active), "
+        f"hit AS (INSERT INTO {counter} ({key}, {win}, {hits}) SELECT k.k_id, %s, 1 FROM k "
+        f"ON CONFLICT ({key}, {win}) DO UPDATE SET {hits} = {counter}.{hits} + 1 "
+        f"RETURNING {hits}) "
+        "SELECT k.*, (SELECT hit.hits FROM hit) FROM k"
+    )
+
+
 def rate_limit_hit(*, api_key: ApiKey, now: float | None = None) -> float | None:
     """Count one request of api_key. Returns None when allowed, else the seconds to wait."""
     rate = parse_rate(settings.API_RATE_LIMIT)
     now = time.time() if now is None else now
     window = int(now // rate.period)
-    q = connection.ops.quote_name  # "window" is a reserved word in PostgreSQL
-    table, key, win, hits = (
-        q(n) for n in (RateLimitWindow._meta.db_table, "api_key_id", "window", "hits")
-    )
+    counter, key, win, hits = _counter_names()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key}, {win}, {hits}) VALUES (%s, %s, 1) "  # noqa: S608 - our own names
-            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"INSERT INTO {counter} ({key}, {win}, {hits}) VALUES (%s, %s, 1) "  # noqa: S608 - our own names
+            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {hits} = {counter}.{hits} + 1 "
             f"RETURNING {hits}",
             [api_key.pk, window],
         )
         (count,) = cursor.fetchone()
+    return _wait(rate, window, now, count=count)
+
+
+def _counter_names() -> tuple[str, ...]:
+    q = connection.ops.quote_name  # "window" is a reserved word in PostgreSQL
+    return tuple(q(n) for n in (RateLimitWindow._meta.db_table, "api_key_id", "window", "hits"))
+
+
+def _wait(rate: Rate, window: int, now: float, *, count: int) -> float | None:
     if count <= rate.requests:
         return None
     return max(1.0, math.ceil((window + 1) * rate.period - now))

@@ -1,9 +1,17 @@
-"""Reads that are more than one line."""
+"""Reads that are more than one line.
 
+The few that every partner call runs are written in SQL over the models' own column lists
+(`rows.py` says why); each is tested against what the ORM query it stands for returns.
+"""
+
+from functools import cache
+
+from django.db import connection
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
-from .models import Membership, Office, Partner, PartnerEvent, User
+from .models import Company, CompanyDomain, Membership, Office, Partner, PartnerEvent, User
+from .rows import column, hydrate_at, select_list, table
 
 
 def partner_member_get(
@@ -28,13 +36,68 @@ def user_by_email(email: str):
     return User.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
 
 
-def membership_by_email(*, partner: Partner, email: str):
-    """The membership, current or removed, of partner with the user of `email`, with the user
-    and its company: one query where a user then a membership lookup would take two."""
+def user_by_email_locked(email: str) -> User | None:
+    """The user of `email` (any letter case), locked for the rest of the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_user_locked_sql(), [email.strip().lower()])
+        row = cursor.fetchone()
+    return hydrate_at(User, row, 0)[0] if row else None
+
+
+@cache
+def _user_locked_sql() -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return (
-        Membership.objects.select_related("user__company")
-        .alias(email_lower=Lower("user__email"))
-        .filter(partner=partner, email_lower=email.strip().lower())
+        f"SELECT {select_list(User, 'u')} FROM {table(User)} u "  # noqa: S608 - our own names
+        f"WHERE LOWER(u.{column(User, 'email')}) = %s{lock}"  # the unique lower(email) index
+    )
+
+
+def membership_by_email(*, partner: Partner, email: str, lock: bool = False) -> Membership | None:
+    """The membership, current or removed, of partner with the (non-staff) user of `email`,
+    with the user and its company, in one query. lock: lock the user row."""
+    with connection.cursor() as cursor:
+        cursor.execute(_membership_sql(lock), [partner.pk, email.strip().lower()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership, at = hydrate_at(Membership, row, 0)
+    user, at = hydrate_at(User, row, at)
+    company, _ = hydrate_at(Company, row, at)
+    User._meta.get_field("company").set_cached_value(user, company)
+    Membership._meta.get_field("user").set_cached_value(membership, user)
+    Membership._meta.get_field("partner").set_cached_value(membership, partner)
+    return membership
+
+
+@cache
+def _membership_sql(lock: bool) -> str:
+    lock_user = " FOR UPDATE OF u" if lock and connection.features.has_select_for_update else ""
+    return (
+        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')}, "  # noqa: S608 - our own names
+        f"{select_list(Company, 'c')} FROM {table(Membership)} m "
+        f"JOIN {table(User)} u ON u.id = m.{column(Membership, 'user')} "
+        f"LEFT JOIN {table(Company)} c ON c.id = u.{column(User, 'company')} "
+        f"WHERE m.{column(Membership, 'partner')} = %s "
+        f"AND LOWER(u.{column(User, 'email')}) = %s AND NOT u.{column(User, 'is_staff')}"
+        f"{lock_user}"
+    )
+
+
+def domain_company(domain: str) -> Company | None:
+    """The company owning this email domain (a plain lookup; see matching.domain_company)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_domain_company_sql(), [domain])
+        row = cursor.fetchone()
+    return hydrate_at(Company, row, 0)[0] if row else None
+
+
+@cache
+def _domain_company_sql() -> str:
+    return (
+        f"SELECT {select_list(Company, 'c')} FROM {table(CompanyDomain)} d "  # noqa: S608 - our own names
+        f"JOIN {table(Company)} c ON c.id = d.{column(CompanyDomain, 'company')} "
+        f"WHERE d.{column(CompanyDomain, 'domain')} = %s"
     )
 
 

@@ -31,21 +31,35 @@ from .links import (
 )
 from .matching import (
     company_create_from_request,
-    company_in_directory,
+    directory_registrations,
     domain_company,
     matching_offices,
     offices_create,
     request_warnings,
 )
-from .models import Company, CompletionLink, Membership, Office, Partner, PendingReason, User
+from .models import (
+    AuditEvent,
+    Company,
+    CompletionLink,
+    LoginToken,
+    Membership,
+    Office,
+    OutboxMessage,
+    Partner,
+    PartnerEvent,
+    PendingReason,
+    User,
+)
 from .models import UserStatus as Status
+from .models.users import EMAIL_CONSTRAINT
 from .notifications import (
     email_completion_link,
     email_partner_access,
     email_pending,
     email_welcome,
 )
-from .selectors import membership_by_email, user_by_email
+from .rows import new_rows, row_insert
+from .selectors import membership_by_email, user_by_email_locked
 
 DISPOSABLE_EMAIL = "disposable email addresses are not accepted"
 
@@ -61,10 +75,6 @@ class Provisioned:
     user: User
     completion_url: str = ""  # the live completion link of a user awaiting details
     linked: bool = False  # an existing account was linked to the partner, not created
-
-
-class _EmailTaken(Exception):
-    """The user insert lost to a parallel create of the same email."""
 
 
 @dataclass(frozen=True)
@@ -90,38 +100,45 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
     """
     if is_disposable(email_domain(data.email)):
         raise InvalidInput([("email", DISPOSABLE_EMAIL)])
+    try:
+        return _user_create(partner=partner, data=data, actor=actor)
+    except IntegrityError as exc:
+        if not _email_taken(exc):
+            raise
+    # A parallel request inserted the account between this one's read and its insert, and has
+    # committed: everything this one wrote was rolled back, and the second run finds it.
+    try:
+        return _user_create(partner=partner, data=data, actor=actor)
+    except IntegrityError as exc:
+        if not _email_taken(exc):
+            raise
+        raise UserAlreadyExists(data.email) from None
+
+
+def _user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
     with transaction.atomic():
-        user = user_by_email(data.email).select_for_update().first()
+        user = user_by_email_locked(data.email)
         if user is None:
-            try:
-                # The placement is decided first so that the row is inserted once, with its
-                # final values; what flow 2 creates for it is undone with the savepoint when a
-                # parallel request wins the insert.
-                with transaction.atomic():
-                    placement = _placement(email=data.email, data=data)
-                    user = _user_insert(data, placement)
-            except _EmailTaken:
-                # A parallel request created it first; it has committed, so this sees it.
-                user = user_by_email(data.email).select_for_update().first()
-                if user is None:
-                    raise UserAlreadyExists(data.email) from None
-            else:
-                Membership.objects.create(user=user, partner=partner)
-                if placement.offices:
-                    user.offices.add(*placement.offices)
-                audit_record(
-                    actor=actor,
-                    action="user.created",
-                    user=user,
-                    changes=state_changes(None, user, offices=placement.offices),
-                    audience=[partner],  # the new account's only member
-                )
-                completion_url = _announce(user=user, actor=actor, new=True)
-                return Provisioned(user=user, completion_url=completion_url)
+            # The new account's rows go in together at the end of the block (rows.py).
+            with new_rows(reserve=_NEW_ACCOUNT_ROWS):
+                return _user_insert(partner=partner, data=data, actor=actor)
         return _create_existing(partner=partner, user=user, data=data, actor=actor)
 
 
-def _user_insert(data: UserInput, placement: _Placement) -> User:
+# What a new account writes, at most: flow 3's rows (the others write fewer).
+_NEW_ACCOUNT_ROWS = (
+    User,
+    Membership,
+    AuditEvent,  # user.created
+    PartnerEvent,
+    CompletionLink,
+    AuditEvent,  # user.completion_link_sent
+    OutboxMessage,
+)
+
+
+def _user_insert(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
+    placement = _placement(email=data.email, data=data)
     user = User(
         email=data.email,
         first_name=data.first_name,
@@ -133,11 +150,25 @@ def _user_insert(data: UserInput, placement: _Placement) -> User:
         request_data=data.as_request_data(),
     )
     user.set_unusable_password()  # forwarders sign in with one-time links only
-    try:
-        user.save()
-    except IntegrityError as exc:
-        raise _EmailTaken from exc
-    return user
+    row_insert(user)
+    row_insert(Membership(user=user, partner=partner))
+    if placement.offices:
+        user.offices.add(*placement.offices)
+    audit_record(
+        actor=actor,
+        action="user.created",
+        user=user,
+        changes=state_changes(None, user, offices=placement.offices),
+        audience=[partner],  # the new account's only member
+    )
+    completion_url = _announce(user=user, actor=actor, new=True, offices=placement.offices)
+    return Provisioned(user=user, completion_url=completion_url)
+
+
+def _email_taken(exc: IntegrityError) -> bool:
+    """The insert lost to a parallel create of the same email (and not to another rule)."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    return constraint == EMAIL_CONSTRAINT or (constraint is None and "email" in str(exc).lower())
 
 
 def _create_existing(*, partner: Partner, user: User, data: UserInput, actor: Actor):
@@ -197,8 +228,9 @@ def _placement(*, email: str, data: UserInput) -> _Placement:
     """Decide company, offices and status from the request (DESIGN §4). Flow 2 creates the
     company and offices it names."""
     known = domain_company(email_domain(email))
-    if company_in_directory(known):  # flow 1
-        offices = matching_offices(known, data)
+    registrations = directory_registrations(known)
+    if registrations:  # flow 1
+        offices = matching_offices(known, data, registrations=registrations)
         status, reason = (
             (Status.ACTIVATED, "") if offices else (Status.PENDING, PendingReason.AWAITING_SUPPORT)
         )
@@ -232,12 +264,15 @@ def _place(*, user: User, data: UserInput) -> None:
     user.offices.set(placement.offices)
 
 
-def _announce(*, user: User, actor: Actor, new: bool = False) -> str:
+def _announce(
+    *, user: User, actor: Actor, new: bool = False, offices: list[Office] | None = None
+) -> str:
     """Queue the email of the account's new state. Returns the completion link, if one.
 
-    new: the account was inserted in this transaction (it has no links to supersede)."""
+    new: the account was inserted in this transaction (it has no links to supersede).
+    offices: the account's offices, when the caller has them all in hand."""
     if user.status == Status.ACTIVATED:
-        email_welcome(user=user)
+        email_welcome(user=user, offices=offices)
     elif user.pending_reason == PendingReason.AWAITING_SUPPORT:
         email_pending(user=user)
     elif user.pending_reason == PendingReason.AWAITING_DETAILS:
@@ -316,8 +351,7 @@ def _kill_completion_links(user: User) -> None:
 def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
     """The partner's current member, else UserNotFound (unknown, or another partner's user)
     or UserNotAttached (this partner removed it earlier)."""
-    memberships = membership_by_email(partner=partner, email=email).filter(user__is_staff=False)
-    membership = (memberships.select_for_update(of=("user",)) if lock else memberships).first()
+    membership = membership_by_email(partner=partner, email=email, lock=lock)
     if membership is None:
         raise UserNotFound(email)
     if membership.removed_at is not None:
@@ -332,7 +366,7 @@ def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[Use
         raise UserDisabled(email)
     if user.status != Status.ACTIVATED:
         raise UserNotVerified(email)
-    with transaction.atomic():
+    with new_rows(reserve=(LoginToken, AuditEvent)):
         token, raw = login_token_create(user=user, partner=partner)
         audit_record(
             actor=actor, action="user.login_token_issued", user=user, note=f"token #{token.pk}"
@@ -359,10 +393,15 @@ def user_add_offices(
         directory_company = next(
             (c for c in (user.company, domain_company(email_domain(user.email))) if c), None
         )
-        in_directory = company_in_directory(directory_company)
+        registrations = directory_registrations(directory_company)
+        in_directory = registrations != []
         if in_directory:
             # Only the new offices count here, not the request's country.
-            new = matching_offices(directory_company, replace(data, offices=offices, country=""))
+            new = matching_offices(
+                directory_company,
+                replace(data, offices=offices, country=""),
+                registrations=registrations,
+            )
         elif user.company is not None:
             new = offices_create(user.company, offices)
         else:

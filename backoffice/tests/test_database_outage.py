@@ -5,7 +5,6 @@ import json
 import psycopg
 import pytest
 from django.db import connection
-from django.db.models.signals import post_save
 from django.test import Client
 
 from conftest import require
@@ -25,33 +24,36 @@ REQUEST = {
 
 @pytest.fixture
 def drop_connection_after_user_insert():
-    """Terminate this process's PostgreSQL session right after the user row is inserted, as a
-    failover or a network cut would, so that the rest of the create cannot be written."""
+    """Terminate this process's PostgreSQL session right after the statement that inserts the
+    user row, as a failover or a network cut would, so that the create cannot commit."""
     require(connection.vendor == "postgresql", "needs PostgreSQL to terminate a session")
     db = connection.settings_dict
+    armed = [True]
 
-    def terminate(sender, instance, created, **kwargs):
-        if not created:
-            return
-        pid = connection.connection.info.backend_pid
-        with psycopg.connect(
-            host=db["HOST"] or "127.0.0.1",
-            port=db["PORT"] or 5432,
-            user=db["USER"],
-            password=db["PASSWORD"] or None,
-            dbname=db["NAME"],
-            autocommit=True,
-        ) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    def terminate_after_user_insert(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if armed[0] and 'INSERT INTO "provisioning_user"' in sql:
+            armed[0] = False
+            pid = connection.connection.info.backend_pid
+            with psycopg.connect(
+                host=db["HOST"] or "127.0.0.1",
+                port=db["PORT"] or 5432,
+                user=db["USER"],
+                password=db["PASSWORD"] or None,
+                dbname=db["NAME"],
+                autocommit=True,
+            ) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return result
 
-    post_save.connect(terminate, sender=User, dispatch_uid="test-terminate")
-    yield
-    post_save.disconnect(sender=User, dispatch_uid="test-terminate")
+    with connection.execute_wrapper(terminate_after_user_insert):
+        yield armed
 
 
 def test_a_create_that_loses_its_database_answers_503_with_retry_after_and_stores_nothing(
     drop_connection_after_user_insert,
 ):
+    armed = drop_connection_after_user_insert
     _, raw_key = api_key_for()
     client = Client(raise_request_exception=False)
 
@@ -67,7 +69,7 @@ def test_a_create_that_loses_its_database_answers_503_with_retry_after_and_store
     assert response.json() == {
         "message": "The service is briefly unavailable. Please retry in a few seconds."
     }
-    post_save.disconnect(sender=User, dispatch_uid="test-terminate")
+    assert not armed[0], "the user insert never ran"
     assert not User.objects.filter(email=REQUEST["email"]).exists()
     assert not Membership.objects.exists()
     assert not OutboxMessage.objects.exists()

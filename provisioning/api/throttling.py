@@ -2,17 +2,13 @@
 
 from rest_framework.throttling import BaseThrottle
 
-from ..ratelimit import rate_limit_hit
-
 
 class ApiKeyRateThrottle(BaseThrottle):
-    """Counts every authenticated request against its key (API_RATE_LIMIT); 429 beyond."""
+    """429 past API_RATE_LIMIT. The request was counted when its key was checked
+    (`ratelimit.api_request_admit`, in the authentication classes); this reads the verdict."""
 
     def allow_request(self, request, view):
-        self._wait = None
-        if request.auth is None:
-            return True  # authentication refuses these before any throttle runs
-        self._wait = rate_limit_hit(api_key=request.auth)
+        self._wait = getattr(request, "rate_limit_retry_after", None)
         return self._wait is None
 
     def wait(self):

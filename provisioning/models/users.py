@@ -44,6 +44,10 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
 
+# The unique index behind "one account per email, whatever the letter case".
+EMAIL_CONSTRAINT = "user_email_unique_ci"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A forwarder's employee, or a support agent (is_staff, no company).
 
@@ -84,7 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
-                name="user_email_unique_ci",
+                name=EMAIL_CONSTRAINT,
                 violation_error_code="duplicate_email",
                 violation_error_message="A user with this email address already exists.",
             ),

@@ -1,0 +1,203 @@
+"""Rows in and out of the partner API's hot path without the ORM's per-query compiler.
+
+The partner API's throughput is bound by Python, not by PostgreSQL: building and compiling a
+QuerySet costs several times what the database spends answering it, and a create writes seven
+dependent rows, one round trip each (docs/reliability.md has the profile). Two tools here:
+
+- `select_list` / `hydrate`: hand-written SELECTs name their columns from the model's own
+  metadata and turn a result row back into model instances, so a renamed field breaks loudly
+  instead of silently.
+- `new_rows`: the rows a service call creates are collected and inserted together when the
+  block ends — on PostgreSQL in one statement, their ids drawn up front in one more. Elsewhere
+  (the embedded SQLite) each row is saved at once, as the ORM would.
+
+Rows inserted this way send no `pre_save`/`post_save` signals (like `bulk_create`); nothing in
+the project listens to them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+@cache
+def select_list(model: type[Model], alias: str, *, label: str = "") -> str:
+    """`alias."col", …` for every concrete field of model, in `hydrate`'s order.
+
+    label: name the columns `<label>_<col>`, to tell apart two tables' columns of one name."""
+    q = connection.ops.quote_name
+    return ", ".join(
+        f"{alias}.{q(field.column)}" + (f" AS {q(f'{label}_{field.column}')}" if label else "")
+        for field in model._meta.concrete_fields
+    )
+
+
+def width(model: type[Model]) -> int:
+    """How many values of a result row `select_list(model, …)` stands for."""
+    return len(model._meta.concrete_fields)
+
+
+@cache
+def _loading(model: type[Model]) -> tuple[list[str], list[tuple[int, list]]]:
+    fields = model._meta.concrete_fields
+    converters = [
+        # What the ORM's compiler applies: the backend's (SQLite's datetimes, …), then the
+        # field's own.
+        (i, connection.ops.get_db_converters(f.cached_col) + f.get_db_converters(connection))
+        for i, f in enumerate(fields)
+    ]
+    return [f.attname for f in fields], [(i, c) for i, c in converters if c]
+
+
+def hydrate(model: type[Model], values: Sequence) -> Model:
+    """A model instance from the values `select_list(model, …)` selected, as the ORM makes
+    it (database converters applied, state "from the database")."""
+    attnames, converters = _loading(model)
+    values = list(values)
+    fields = model._meta.concrete_fields
+    for i, functions in converters:
+        for function in functions:
+            values[i] = function(values[i], fields[i], connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+def hydrate_at(model: type[Model], row: Sequence, start: int) -> tuple[Model | None, int]:
+    """The instance whose columns start at row[start] (None when a LEFT JOIN found none, i.e.
+    its primary key is NULL), and where the next model's columns start."""
+    end = start + width(model)
+    values = row[start:end]
+    pk_index = model._meta.concrete_fields.index(model._meta.pk)
+    return (hydrate(model, values) if values[pk_index] is not None else None), end
+
+
+def table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model: type[Model], name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+_batch: contextvars.ContextVar[_NewRows | None] = contextvars.ContextVar("new_rows", default=None)
+
+
+class _NewRows:
+    def __init__(self, reserve: Iterable[type[Model]]):
+        self.rows: list[Model] = []
+        self.ids: dict[type[Model], list[int]] = {}
+        self._draw(list(reserve))
+
+    def add(self, obj: Model) -> Model:
+        model = type(obj)
+        if obj.pk is None:
+            if not self.ids.get(model):
+                self._draw([model])  # more rows than reserved: one more round trip
+            obj.pk = self.ids[model].pop(0)
+        self.rows.append(obj)
+        return obj
+
+    def _draw(self, models: list[type[Model]]) -> None:
+        if not models:
+            return
+        calls = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models))
+        params = []
+        for model in models:
+            params += [model._meta.db_table, model._meta.pk.column]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {calls}", params)
+            drawn = cursor.fetchone()
+        for model, pk in zip(models, drawn, strict=True):
+            self.ids.setdefault(model, []).append(pk)
+
+    def flush(self) -> None:
+        """Insert every collected row in one statement. Foreign keys are checked at commit
+        (Django creates them DEFERRABLE INITIALLY DEFERRED), so the order is free."""
+        if not self.rows:
+            return
+        inserts, params = [], []
+        for model, objs in _by_model(self.rows):
+            sql, values = _insert_sql(model, objs)
+            inserts.append(sql)
+            params += values
+        *first, last = inserts
+        statement = (
+            "WITH " + ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(first)) + " " + last
+            if first
+            else last
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+        for obj in self.rows:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        self.rows = []
+
+
+@contextmanager
+def new_rows(*, reserve: Iterable[type[Model]] = ()) -> Iterator[None]:
+    """Collect the rows that `row_insert` is given inside the block and insert them together,
+    all or none, when it ends; nothing is inserted when the block raises.
+
+    reserve: the models of the rows the block will create, one entry per row, so that their
+    ids are drawn in a single round trip (a row beyond that costs one more). The rows get their
+    ids at once but reach the database only when the block ends: code inside it must not query
+    them or `save()` them again. On PostgreSQL the rows are one statement, atomic by itself;
+    elsewhere each is saved at once, inside a transaction (a savepoint within one).
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            yield
+        return
+    batch = _NewRows(reserve)
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    batch.flush()
+
+
+def row_insert(obj: Model) -> Model:
+    """Insert a new row: with the block of `new_rows`, when it ends; otherwise now."""
+    batch = _batch.get()
+    if batch is None:
+        obj.save(force_insert=True)
+        return obj
+    return batch.add(obj)
+
+
+def _by_model(rows: list[Model]) -> list[tuple[type[Model], list[Model]]]:
+    groups: dict[type[Model], list[Model]] = {}
+    for obj in rows:
+        groups.setdefault(type(obj), []).append(obj)
+    return list(groups.items())
+
+
+def _insert_sql(model: type[Model], objs: list[Model]) -> tuple[str, list]:
+    """`INSERT INTO t (cols) VALUES (…), (…)` with the values the ORM's insert would send
+    (each field's pre_save, then its database preparation)."""
+    fields = model._meta.local_concrete_fields
+    q = connection.ops.quote_name
+    values, rows = [], []
+    for obj in objs:
+        row = []
+        for field in fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{model.__name__}.{field.name}: expressions are not supported")
+            values.append(field.get_db_prep_save(value, connection))
+            row.append("%s")
+        rows.append(f"({', '.join(row)})")
+    columns = ", ".join(q(field.column) for field in fields)
+    sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}"  # noqa: S608 - our own names, placeholders
+    return sql, values

@@ -1,0 +1,136 @@
+"""The hot path's hand-written reads and batched inserts give what the ORM would."""
+
+import time
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from conftest import require
+from provisioning.models import AuditEvent, Membership, OutboxMessage, User
+from provisioning.models.audit import ActorType
+from provisioning.ratelimit import api_request_admit
+from provisioning.rows import new_rows, row_insert
+from provisioning.selectors import domain_company, membership_by_email, user_by_email_locked
+from provisioning.tests.factories import (
+    CompanyDomainFactory,
+    CompanyFactory,
+    PartnerFactory,
+    UserFactory,
+    api_key_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_the_locked_user_read_is_the_orm_row_whatever_the_letter_case():
+    company = CompanyFactory()
+    user = UserFactory(email="Anna.Schmidt@Acme-Cargo.de", company=company, warnings=[{"a": 1}])
+    with transaction.atomic():
+        found = user_by_email_locked("  anna.schmidt@ACME-cargo.DE ")
+    assert fields(found) == fields(User.objects.get(pk=user.pk))
+    assert found.warnings == [{"a": 1}]
+    assert user_by_email_locked("nobody@acme-cargo.de") is None
+
+
+def test_the_member_read_brings_user_and_company_and_hides_staff_and_strangers():
+    partner, other = PartnerFactory(), PartnerFactory()
+    company = CompanyFactory(legal_name="ACME Cargo GmbH")
+    user = UserFactory(email="anna@acme-cargo.de", company=company)
+    membership = Membership.objects.create(user=user, partner=partner)
+    staff = UserFactory(email="agent@acme-cargo.de", is_staff=True)
+    Membership.objects.create(user=staff, partner=partner)
+
+    found = membership_by_email(partner=partner, email="ANNA@acme-cargo.de")
+
+    expected = (
+        Membership.objects.select_related("user__company")
+        .alias(email_lower=Lower("user__email"))
+        .get(partner=partner, email_lower="anna@acme-cargo.de")
+    )
+    assert fields(found) == fields(expected) == fields(membership)
+    assert fields(found.user) == fields(expected.user)
+    assert fields(found.user.company) == fields(expected.user.company)
+    assert membership_by_email(partner=other, email="anna@acme-cargo.de") is None
+    assert membership_by_email(partner=partner, email="agent@acme-cargo.de") is None
+
+
+def test_a_member_without_company_reads_with_none():
+    partner = PartnerFactory()
+    Membership.objects.create(user=UserFactory(email="solo@gmail.com"), partner=partner)
+    assert membership_by_email(partner=partner, email="solo@gmail.com").user.company is None
+
+
+def test_the_domain_read_finds_the_owning_company_only():
+    company = CompanyFactory(legal_name="ACME Cargo GmbH")
+    CompanyDomainFactory(company=company, domain="acme-cargo.de")
+    assert fields(domain_company("acme-cargo.de")) == fields(company)
+    assert domain_company("acme-cargo.com") is None
+
+
+def test_the_key_check_counts_only_keys_that_pass(settings):
+    settings.API_RATE_LIMIT = "2/minute"
+    partner = PartnerFactory(name="Freight Soft")
+    key, raw = api_key_for(partner)
+    now = 6_000_000 * 60.0
+    admitted = api_request_admit(raw, now=now)
+    assert admitted.key == key and admitted.key.partner.name == "Freight Soft"
+    assert admitted.retry_after is None
+    assert api_request_admit(key.prefix + ".wrong", now=now).key is None
+    assert api_request_admit(raw, now=now).retry_after is None  # the wrong one did not count
+    assert api_request_admit(raw, now=now + 15).retry_after == 45
+
+    partner.is_active = False
+    partner.save(update_fields=["is_active"])
+    assert api_request_admit(raw, now=now).key is None
+
+
+def _audit(note: str) -> AuditEvent:
+    return AuditEvent(actor_type=ActorType.SYSTEM, action="test", changes={"n": [1, 2]}, note=note)
+
+
+def test_new_rows_are_inserted_together_with_their_reserved_ids():
+    user = UserFactory()
+    with transaction.atomic():
+        with new_rows(reserve=(AuditEvent, OutboxMessage)):
+            audit = row_insert(_audit("first"))
+            extra = row_insert(_audit("beyond the reservation"))
+            message = row_insert(
+                OutboxMessage(kind="email", template="welcome", recipient=user.email, context={})
+            )
+            ids_inside = (audit.pk, extra.pk, message.pk)
+        assert None not in ids_inside
+    stored = AuditEvent.objects.get(pk=audit.pk)
+    assert (stored.note, stored.changes) == ("first", {"n": [1, 2]})
+    assert stored.created_at <= timezone.now()
+    assert AuditEvent.objects.filter(pk=extra.pk).exists()
+    assert OutboxMessage.objects.get(pk=message.pk).recipient == user.email
+    assert not audit._state.adding
+
+
+def test_new_rows_insert_nothing_when_one_of_them_breaks_a_rule():
+    UserFactory(email="taken@forwarder.example")
+    with pytest.raises(IntegrityError), transaction.atomic(), new_rows(reserve=(AuditEvent, User)):
+        row_insert(_audit("must not stay"))
+        row_insert(User(email="TAKEN@forwarder.example", password="!"))
+    assert not AuditEvent.objects.filter(note="must not stay").exists()
+
+
+def test_new_rows_insert_nothing_when_the_block_raises():
+    with pytest.raises(RuntimeError), new_rows(reserve=(AuditEvent,)):
+        row_insert(_audit("abandoned"))
+        raise RuntimeError
+    assert not AuditEvent.objects.filter(note="abandoned").exists()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_rows_cost_two_round_trips(django_assert_num_queries):
+    require(connection.vendor == "postgresql", "one statement on PostgreSQL only")
+    with django_assert_num_queries(2), new_rows(reserve=(AuditEvent, AuditEvent)):
+        row_insert(_audit(f"a {time.time()}"))
+        row_insert(_audit("b"))
