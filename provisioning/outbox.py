@@ -27,7 +27,7 @@ from django.utils import timezone
 from .emails import render_email
 from .models import OutboxMessage, Partner
 from .models.outbox import OutboxKind, OutboxStatus
-from .rows import row_insert
+from .rows import on_commit, row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessag
     message = row_insert(
         OutboxMessage(kind=OutboxKind.EMAIL, template=template, recipient=to, context=context)
     )
-    transaction.on_commit(partial(_hand_over, message.pk))
+    on_commit(partial(_hand_over, message.pk))
     return message
 
 
@@ -50,7 +50,7 @@ def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
             kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
         )
     )
-    transaction.on_commit(partial(_hand_over, message.pk))
+    on_commit(partial(_hand_over, message.pk))
     return message
 
 

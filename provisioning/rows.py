@@ -18,7 +18,7 @@ the project listens to them.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
@@ -94,6 +94,7 @@ _batch: contextvars.ContextVar[_NewRows | None] = contextvars.ContextVar("new_ro
 class _NewRows:
     def __init__(self, reserve: Iterable[type[Model]]):
         self.rows: list[Model] = []
+        self.callbacks: list[Callable[[], None]] = []
         self.ids: dict[type[Model], list[int]] = {}
         self._draw(list(reserve))
 
@@ -141,6 +142,8 @@ class _NewRows:
             obj._state.adding = False
             obj._state.db = connection.alias
         self.rows = []
+        for callback in self.callbacks:
+            transaction.on_commit(callback)
 
 
 @contextmanager
@@ -174,6 +177,19 @@ def row_insert(obj: Model) -> Model:
         obj.save(force_insert=True)
         return obj
     return batch.add(obj)
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run callback once the rows given to `row_insert` so far are committed.
+
+    Inside `new_rows` that is after its statement (and after the transaction around it, if
+    there is one); `transaction.on_commit` alone would run it at once, before the rows exist,
+    when the block is not in a transaction."""
+    batch = _batch.get()
+    if batch is None:
+        transaction.on_commit(callback)
+    else:
+        batch.callbacks.append(callback)
 
 
 def _by_model(rows: list[Model]) -> list[tuple[type[Model], list[Model]]]:

@@ -6,9 +6,10 @@ AuditEvent and queues its emails in the outbox (sent only after commit).
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .audit import Actor, account_state, audit_record, state_changes
@@ -100,29 +101,37 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
     """
     if is_disposable(email_domain(data.email)):
         raise InvalidInput([("email", DISPOSABLE_EMAIL)])
-    try:
-        return _user_create(partner=partner, data=data, actor=actor)
-    except IntegrityError as exc:
-        if not _email_taken(exc):
-            raise
-    # A parallel request inserted the account between this one's read and its insert, and has
-    # committed: everything this one wrote was rolled back, and the second run finds it.
-    try:
-        return _user_create(partner=partner, data=data, actor=actor)
-    except IntegrityError as exc:
-        if not _email_taken(exc):
-            raise
-        raise UserAlreadyExists(data.email) from None
+    for _attempt in range(2):
+        # Most creates are of new accounts: the insert is tried first, and the unique email
+        # index says when the email has an account already (or a parallel request has just
+        # committed one); everything the attempt wrote is then undone.
+        try:
+            return _account_create(partner=partner, data=data, actor=actor)
+        except IntegrityError as exc:
+            if not _email_taken(exc):
+                raise
+        with transaction.atomic():
+            user = user_by_email_locked(data.email)
+            if user is not None:
+                return _create_existing(partner=partner, user=user, data=data, actor=actor)
+        # The account in the way was erased meanwhile: try again.
+    raise UserAlreadyExists(data.email)
 
 
-def _user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
-    with transaction.atomic():
-        user = user_by_email_locked(data.email)
-        if user is None:
-            # The new account's rows go in together at the end of the block (rows.py).
-            with new_rows(reserve=_NEW_ACCOUNT_ROWS):
-                return _user_insert(partner=partner, data=data, actor=actor)
-        return _create_existing(partner=partner, user=user, data=data, actor=actor)
+def _account_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
+    """A new account through the flows of DESIGN §4, its rows inserted together (rows.py).
+    IntegrityError on EMAIL_CONSTRAINT: the email has an account."""
+    known, registrations = _directory_facts(data.email)
+    # Flows 1 and 2 write offices or a company before the account's rows and need a
+    # transaction around them all; flow 3's rows are one statement, atomic by itself. Within
+    # a caller's transaction, a savepoint keeps a refused insert from aborting it.
+    writes_first = bool(registrations) or data.has_cass
+    with (
+        transaction.atomic() if writes_first or connection.in_atomic_block else nullcontext(),
+        new_rows(reserve=_NEW_ACCOUNT_ROWS),
+    ):
+        placement = _placement(data=data, known=known, registrations=registrations)
+        return _account_insert(partner=partner, data=data, placement=placement, actor=actor)
 
 
 # What a new account writes, at most: flow 3's rows (the others write fewer).
@@ -137,8 +146,9 @@ _NEW_ACCOUNT_ROWS = (
 )
 
 
-def _user_insert(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
-    placement = _placement(email=data.email, data=data)
+def _account_insert(
+    *, partner: Partner, data: UserInput, placement: _Placement, actor: Actor
+) -> Provisioned:
     user = User(
         email=data.email,
         first_name=data.first_name,
@@ -224,11 +234,16 @@ def _start_over(*, partner, user: User, membership, data: UserInput, actor: Acto
     return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
 
 
-def _placement(*, email: str, data: UserInput) -> _Placement:
-    """Decide company, offices and status from the request (DESIGN §4). Flow 2 creates the
-    company and offices it names."""
+def _directory_facts(email: str) -> tuple[Company | None, list]:
+    """The email domain's company and its CASS directory entries: what the flows decide on."""
     known = domain_company(email_domain(email))
-    registrations = directory_registrations(known)
+    return known, directory_registrations(known)
+
+
+def _placement(*, data: UserInput, known: Company | None, registrations: list) -> _Placement:
+    """Decide company, offices and status from the request (DESIGN §4), given the domain's
+    company and its directory entries (`_directory_facts`). Flow 2 creates the company and
+    offices it names."""
     if registrations:  # flow 1
         offices = matching_offices(known, data, registrations=registrations)
         status, reason = (
@@ -253,7 +268,8 @@ def _placement(*, email: str, data: UserInput) -> _Placement:
 
 def _place(*, user: User, data: UserInput) -> None:
     """Place an existing account anew from the request and save it; its offices are replaced."""
-    placement = _placement(email=user.email, data=data)
+    known, registrations = _directory_facts(user.email)
+    placement = _placement(data=data, known=known, registrations=registrations)
     user.company = placement.company
     user.status, user.pending_reason = placement.status, placement.reason
     user.status_changed_at = timezone.now()

@@ -26,7 +26,10 @@ class PartnerEvent(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partner = models.ForeignKey(
-        "provisioning.Partner", on_delete=models.CASCADE, related_name="events"
+        "provisioning.Partner",
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # partner_event_feed_idx (partner, id) serves lookups by partner
     )
     type = models.CharField(max_length=30, choices=EventType.choices)
     user = models.ForeignKey(

@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         help_text="The account the event is about.",
+        db_index=False,  # audit_user_created_idx (user, created_at) serves lookups by user
     )
     changes = models.JSONField(default=dict, blank=True, help_text='{"field": [old, new]}')
     note = models.TextField(blank=True)

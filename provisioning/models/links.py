@@ -26,13 +26,16 @@ class LoginToken(models.Model):
     partner = models.ForeignKey(
         "provisioning.Partner", on_delete=models.CASCADE, related_name="login_tokens"
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            # A redemption finds its token by hash (a constraint, unlike unique=True, adds no
+            # pattern index that equality lookups never use).
+            models.UniqueConstraint(fields=["token_hash"], name="login_token_hash_unique"),
             models.CheckConstraint(
                 condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),  # noqa: S106 - a pattern
                 name="login_token_hash_is_sha256",

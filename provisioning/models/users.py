@@ -136,7 +136,12 @@ class Membership(models.Model):
     """A user's link to a partner. A removed membership is kept (removed_at set) so that the
     partner is told the user was detached rather than unknown."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,  # membership_unique (user, partner) serves lookups by user
+    )
     partner = models.ForeignKey(
         "provisioning.Partner", on_delete=models.CASCADE, related_name="memberships"
     )
