@@ -93,7 +93,8 @@ def completion_link_issue(*, user: User, first: bool = False) -> CompletionLink:
             nonce=secrets.token_urlsafe(16),
             created_at=now,
             expires_at=now + timedelta(days=CompletionLink.LIFETIME_DAYS),
-        )
+        ),
+        with_id=True,  # the link's URL carries it
     )
 
 

@@ -18,7 +18,6 @@ import smtplib
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -40,7 +39,7 @@ def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessag
     message = row_insert(
         OutboxMessage(kind=OutboxKind.EMAIL, template=template, recipient=to, context=context)
     )
-    on_commit(partial(_hand_over, message.pk))
+    on_commit(lambda: _hand_over(message.pk))  # the id is known once the row is in
     return message
 
 
@@ -48,9 +47,10 @@ def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
     message = row_insert(
         OutboxMessage(
             kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
-        )
+        ),
+        with_id=True,  # the partner event points at its delivery
     )
-    on_commit(partial(_hand_over, message.pk))
+    on_commit(lambda: _hand_over(message.pk))  # the id is known once the row is in
     return message
 
 

@@ -98,11 +98,11 @@ class _NewRows:
         self.ids: dict[type[Model], list[int]] = {}
         self._draw(list(reserve))
 
-    def add(self, obj: Model) -> Model:
+    def add(self, obj: Model, *, with_id: bool) -> Model:
         model = type(obj)
-        if obj.pk is None:
+        if obj.pk is None and (with_id or self.ids.get(model)):
             if not self.ids.get(model):
-                self._draw([model])  # more rows than reserved: one more round trip
+                self._draw([model])  # an id nobody reserved: one more round trip
             obj.pk = self.ids[model].pop(0)
         self.rows.append(obj)
         return obj
@@ -121,26 +121,35 @@ class _NewRows:
             self.ids.setdefault(model, []).append(pk)
 
     def flush(self) -> None:
-        """Insert every collected row in one statement. Foreign keys are checked at commit
-        (Django creates them DEFERRABLE INITIALLY DEFERRED), so the order is free."""
+        """Insert every collected row in one statement; rows without an id get theirs from the
+        database (RETURNING, in insertion order). Foreign keys are checked at commit (Django
+        creates them DEFERRABLE INITIALLY DEFERRED), so the order of the tables is free."""
         if not self.rows:
             return
+        groups = _by_model(self.rows)
         inserts, params = [], []
-        for model, objs in _by_model(self.rows):
+        for n, (model, objs) in enumerate(groups):
+            for obj in objs:
+                # Point foreign keys at related new rows (refuses one that has no id yet).
+                obj._prepare_related_fields_for_save(operation_name="row_insert")
             sql, values = _insert_sql(model, objs)
-            inserts.append(sql)
+            pk = connection.ops.quote_name(model._meta.pk.column)
+            inserts.append(f"i{n} AS ({sql} RETURNING {pk})")
             params += values
-        *first, last = inserts
-        statement = (
-            "WITH " + ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(first)) + " " + last
-            if first
-            else last
+        returned = " UNION ALL ".join(
+            f"SELECT {n}, * FROM i{n}"  # noqa: S608 - numbers only
+            for n in range(len(groups))
         )
         with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-        for obj in self.rows:
-            obj._state.adding = False
-            obj._state.db = connection.alias
+            cursor.execute(f"WITH {', '.join(inserts)} {returned}", params)
+            ids: dict[int, list[int]] = {}
+            for n, pk in cursor.fetchall():
+                ids.setdefault(n, []).append(pk)
+        for n, (_model, objs) in enumerate(groups):
+            for obj, pk in zip(objs, ids[n], strict=True):
+                obj.pk = pk
+                obj._state.adding = False
+                obj._state.db = connection.alias
         self.rows = []
         for callback in self.callbacks:
             transaction.on_commit(callback)
@@ -151,11 +160,12 @@ def new_rows(*, reserve: Iterable[type[Model]] = ()) -> Iterator[None]:
     """Collect the rows that `row_insert` is given inside the block and insert them together,
     all or none, when it ends; nothing is inserted when the block raises.
 
-    reserve: the models of the rows the block will create, one entry per row, so that their
-    ids are drawn in a single round trip (a row beyond that costs one more). The rows get their
-    ids at once but reach the database only when the block ends: code inside it must not query
-    them or `save()` them again. On PostgreSQL the rows are one statement, atomic by itself;
-    elsewhere each is saved at once, inside a transaction (a savepoint within one).
+    The rows reach the database only when the block ends: code inside it must not query them
+    or `save()` them again. A row has its id inside the block only when `row_insert` is asked
+    for it (`with_id`); reserve: the models of those rows, one entry per row, so that their ids
+    are drawn in a single round trip (each one beyond costs one more). On PostgreSQL the rows
+    are one statement, atomic by itself; elsewhere each is saved at once, inside a transaction
+    (a savepoint within one).
     """
     if connection.vendor != "postgresql":
         with transaction.atomic():
@@ -170,13 +180,16 @@ def new_rows(*, reserve: Iterable[type[Model]] = ()) -> Iterator[None]:
     batch.flush()
 
 
-def row_insert(obj: Model) -> Model:
-    """Insert a new row: with the block of `new_rows`, when it ends; otherwise now."""
+def row_insert(obj: Model, *, with_id: bool = False) -> Model:
+    """Insert a new row: with the block of `new_rows`, when it ends; otherwise now.
+
+    with_id: the caller needs the row's id before the block ends (to write it somewhere, or
+    to point another new row at it)."""
     batch = _batch.get()
     if batch is None:
         obj.save(force_insert=True)
         return obj
-    return batch.add(obj)
+    return batch.add(obj, with_id=with_id)
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -208,6 +221,9 @@ def _insert_sql(model: type[Model], objs: list[Model]) -> tuple[str, list]:
     for obj in objs:
         row = []
         for field in fields:
+            if field.primary_key and obj.pk is None:
+                row.append("DEFAULT")
+                continue
             value = field.pre_save(obj, add=True)
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{model.__name__}.{field.name}: expressions are not supported")

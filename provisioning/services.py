@@ -39,15 +39,11 @@ from .matching import (
     request_warnings,
 )
 from .models import (
-    AuditEvent,
     Company,
     CompletionLink,
-    LoginToken,
     Membership,
     Office,
-    OutboxMessage,
     Partner,
-    PartnerEvent,
     PendingReason,
     User,
 )
@@ -128,22 +124,15 @@ def _account_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provi
     writes_first = bool(registrations) or data.has_cass
     with (
         transaction.atomic() if writes_first or connection.in_atomic_block else nullcontext(),
-        new_rows(reserve=_NEW_ACCOUNT_ROWS),
+        new_rows(reserve=_NEW_ACCOUNT_IDS),
     ):
         placement = _placement(data=data, known=known, registrations=registrations)
         return _account_insert(partner=partner, data=data, placement=placement, actor=actor)
 
 
-# What a new account writes, at most: flow 3's rows (the others write fewer).
-_NEW_ACCOUNT_ROWS = (
-    User,
-    Membership,
-    AuditEvent,  # user.created
-    PartnerEvent,
-    CompletionLink,
-    AuditEvent,  # user.completion_link_sent
-    OutboxMessage,
-)
+# The new rows of a create whose ids are needed before they are inserted: the account's (the
+# other rows point at it) and flow 3's completion link (its URL carries it).
+_NEW_ACCOUNT_IDS = (User, CompletionLink)
 
 
 def _account_insert(
@@ -160,7 +149,7 @@ def _account_insert(
         request_data=data.as_request_data(),
     )
     user.set_unusable_password()  # forwarders sign in with one-time links only
-    row_insert(user)
+    row_insert(user, with_id=True)
     row_insert(Membership(user=user, partner=partner))
     if placement.offices:
         user.offices.add(*placement.offices)
@@ -382,10 +371,13 @@ def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[Use
         raise UserDisabled(email)
     if user.status != Status.ACTIVATED:
         raise UserNotVerified(email)
-    with new_rows(reserve=(LoginToken, AuditEvent)):
+    with new_rows():
         token, raw = login_token_create(user=user, partner=partner)
         audit_record(
-            actor=actor, action="user.login_token_issued", user=user, note=f"token #{token.pk}"
+            actor=actor,
+            action="user.login_token_issued",
+            user=user,
+            note=f"valid until {token.expires_at:%Y-%m-%d %H:%M:%S} UTC",
         )
     return user, raw
 

@@ -99,16 +99,17 @@ def test_new_rows_are_inserted_together_with_their_reserved_ids():
     with transaction.atomic():
         with new_rows(reserve=(AuditEvent, OutboxMessage)):
             audit = row_insert(_audit("first"))
-            extra = row_insert(_audit("beyond the reservation"))
             message = row_insert(
                 OutboxMessage(kind="email", template="welcome", recipient=user.email, context={})
             )
-            ids_inside = (audit.pk, extra.pk, message.pk)
-        assert None not in ids_inside
+            extra = row_insert(_audit("beyond the reservation"))
+            asked = row_insert(_audit("beyond, with its id"), with_id=True)
+            assert None not in (audit.pk, message.pk, asked.pk)
     stored = AuditEvent.objects.get(pk=audit.pk)
     assert (stored.note, stored.changes) == ("first", {"n": [1, 2]})
     assert stored.created_at <= timezone.now()
-    assert AuditEvent.objects.filter(pk=extra.pk).exists()
+    assert AuditEvent.objects.get(pk=extra.pk).note == "beyond the reservation"
+    assert AuditEvent.objects.get(pk=asked.pk).note == "beyond, with its id"
     assert OutboxMessage.objects.get(pk=message.pk).recipient == user.email
     assert not audit._state.adding
 
@@ -134,3 +135,39 @@ def test_on_postgresql_the_rows_cost_two_round_trips(django_assert_num_queries):
     with django_assert_num_queries(2), new_rows(reserve=(AuditEvent, AuditEvent)):
         row_insert(_audit(f"a {time.time()}"))
         row_insert(_audit("b"))
+
+
+@pytest.mark.postgres
+def test_rows_nobody_asked_ids_of_get_them_from_the_database_in_one_statement(
+    django_assert_num_queries,
+):
+    require(connection.vendor == "postgresql", "one statement on PostgreSQL only")
+    user = UserFactory()
+    with django_assert_num_queries(1), new_rows():
+        first, second = row_insert(_audit("one")), row_insert(_audit("two"))
+        message = row_insert(
+            OutboxMessage(kind="email", template="welcome", recipient=user.email, context={})
+        )
+        assert first.pk is None
+    assert AuditEvent.objects.get(pk=first.pk).note == "one"
+    assert AuditEvent.objects.get(pk=second.pk).note == "two"
+    assert OutboxMessage.objects.get(pk=message.pk).recipient == user.email
+
+
+def test_a_row_asked_with_its_id_has_it_inside_the_block_and_others_may_point_at_it():
+    with transaction.atomic(), new_rows():
+        user = row_insert(
+            User(email="new@forwarder.example", password="!", status="activated"), with_id=True
+        )
+        assert user.pk is not None
+        membership = row_insert(Membership(user=user, partner=PartnerFactory()))
+    assert Membership.objects.get(pk=membership.pk).user_id == user.pk
+
+
+@pytest.mark.postgres
+def test_pointing_at_a_new_row_without_its_id_is_refused_before_anything_is_written():
+    require(connection.vendor == "postgresql", "ids are drawn at once elsewhere")
+    with pytest.raises(ValueError), new_rows():
+        user = row_insert(User(email="lost@forwarder.example", password="!", status="activated"))
+        row_insert(Membership(user=user, partner=PartnerFactory()))
+    assert not User.objects.filter(email="lost@forwarder.example").exists()
