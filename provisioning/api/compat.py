@@ -7,6 +7,7 @@ the base URL. Every refusal is HTTP 400 `{"message": "Invalid request: …"}`, a
 
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,12 +61,24 @@ def _refusal(exc: Exception, *, not_attached: str = NOT_ATTACHED) -> str:
     return str(exc)
 
 
+class AlwaysJson(BaseContentNegotiation):
+    """The surface partners already speak answers JSON whatever the Accept header says, as
+    the API it replaces did; no negotiation to run on every call."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class CompatUsersView(APIView):
     authentication_classes = [HeaderApiKeyAuthentication]
     permission_classes: list = []
     throttle_classes = [ApiKeyRateThrottle]
     parser_classes: list = []  # the body is read as JSON whatever its Content-Type
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = AlwaysJson
 
     # --- calls ----------------------------------------------------------------------------
 

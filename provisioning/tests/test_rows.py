@@ -96,15 +96,14 @@ def _audit(note: str) -> AuditEvent:
 
 def test_new_rows_are_inserted_together_with_their_reserved_ids():
     user = UserFactory()
-    with transaction.atomic():
-        with new_rows(reserve=(AuditEvent, OutboxMessage)):
-            audit = row_insert(_audit("first"))
-            message = row_insert(
-                OutboxMessage(kind="email", template="welcome", recipient=user.email, context={})
-            )
-            extra = row_insert(_audit("beyond the reservation"))
-            asked = row_insert(_audit("beyond, with its id"), with_id=True)
-            assert None not in (audit.pk, message.pk, asked.pk)
+    with transaction.atomic(), new_rows(reserve=(AuditEvent, OutboxMessage)):
+        audit = row_insert(_audit("first"))
+        message = row_insert(
+            OutboxMessage(kind="email", template="welcome", recipient=user.email, context={})
+        )
+        extra = row_insert(_audit("beyond the reservation"))
+        asked = row_insert(_audit("beyond, with its id"), with_id=True)
+        assert None not in (audit.pk, message.pk, asked.pk)
     stored = AuditEvent.objects.get(pk=audit.pk)
     assert (stored.note, stored.changes) == ("first", {"n": [1, 2]})
     assert stored.created_at <= timezone.now()
