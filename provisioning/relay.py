@@ -45,6 +45,31 @@ BACKOFF_MAX_SECONDS = 10.0
 STOP_CHECK_SECONDS = 1.0
 
 
+def _claim_statement(*, table: str, skip_locked: bool) -> str:
+    # SKIP LOCKED: rows that another relay's claim (or a delivery) holds right now are left to
+    # it instead of waited for. SQLite runs one writer at a time and needs none.
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    return (
+        f"UPDATE {table} SET handed_over_at = %s WHERE id IN ("  # noqa: S608 - no input in it
+        f" SELECT id FROM {table} WHERE status = %s AND handed_over_at IS NULL"
+        f" ORDER BY id LIMIT %s{lock}"
+        ") RETURNING id"
+    )
+
+
+def outbox_claim(*, limit: int) -> list[int]:
+    """Mark up to `limit` pending rows that no relay has claimed as handed over, through
+    Django's connection (in the caller's transaction, if any); return their ids."""
+    statement = _claim_statement(
+        table=connection.ops.quote_name(OutboxMessage._meta.db_table),
+        skip_locked=connection.features.has_select_for_update_skip_locked,
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [now, OutboxStatus.PENDING, limit])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 class BrokerUnavailable(Exception):
     """Publishing a delivery task failed; the rows not yet queued were put back."""
 
@@ -52,8 +77,7 @@ class BrokerUnavailable(Exception):
 class OutboxRelay:
     """Claims committed outbox rows and queues their delivery tasks until stopped.
 
-    `start()` runs it in a daemon thread and `stop()` ends it (the worker bootstep calls both);
-    `claim()` and `hand_over_waiting()` do one round each, from the caller's thread.
+    `start()` runs it in a daemon thread and `stop()` ends it: the worker bootstep calls both.
     """
 
     def __init__(self, *, poll_seconds: float | None = None, batch: int = CLAIM_BATCH):
@@ -64,63 +88,6 @@ class OutboxRelay:
         self.handed_over = 0  # rows this relay queued a task for, since it was made
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-
-    # --- one round -----------------------------------------------------------------------
-
-    def claim(self, *, limit: int) -> list[int]:
-        """Mark up to `limit` unclaimed pending rows as handed over; return their ids."""
-        table = connection.ops.quote_name(OutboxMessage._meta.db_table)
-        # SKIP LOCKED: rows that another relay's claim (or a delivery) holds right now are
-        # left to it instead of waited for. SQLite runs one writer at a time and needs none.
-        skip_locked = (
-            " FOR UPDATE SKIP LOCKED"
-            if connection.features.has_select_for_update_skip_locked
-            else ""
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET handed_over_at = %s WHERE id IN ("  # noqa: S608 - no input
-                f" SELECT id FROM {table} WHERE status = %s AND handed_over_at IS NULL"
-                f" ORDER BY id LIMIT %s{skip_locked}"
-                ") RETURNING id",
-                [
-                    connection.ops.adapt_datetimefield_value(timezone.now()),
-                    OutboxStatus.PENDING,
-                    limit,
-                ],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
-
-    def unclaim(self, message_ids: list[int]) -> None:
-        """Put rows back for the next round: their task was never queued."""
-        OutboxMessage.objects.filter(pk__in=message_ids).update(handed_over_at=None)
-
-    def hand_over_waiting(self) -> int:
-        """Claim and queue until no row waits. Returns how many rows were handed over.
-
-        Raises BrokerUnavailable, after putting back what it could not queue, when the broker
-        refuses; database errors propagate as they are."""
-        from .tasks import outbox_deliver
-
-        total = 0
-        while True:
-            claimed = self.claim(limit=self.batch)
-            for position, message_id in enumerate(claimed):
-                try:
-                    outbox_deliver.delay(message_id)
-                except Exception as exc:
-                    not_queued = claimed[position:]
-                    self.unclaim(not_queued)
-                    self.handed_over += position
-                    raise BrokerUnavailable(
-                        f"{type(exc).__name__}: {exc}; {len(not_queued)} outbox messages put back"
-                    ) from exc
-            self.handed_over += len(claimed)
-            total += len(claimed)
-            if len(claimed) < self.batch:
-                return total
-
-    # --- the loop ------------------------------------------------------------------------
 
     def start(self) -> None:
         logger.info(
@@ -141,25 +108,24 @@ class OutboxRelay:
     def run(self) -> None:
         """Hand over what waits, then what each notification or poll brings, until stopped.
 
-        No error ends the loop: a broker that refuses is retried with a growing pause; a
-        database error closes both connections, and the relay reconnects after a pause and
+        No error ends the loop: a broker that refuses is retried with a growing pause; after a
+        database error the relay drops its connection, reconnects after a growing pause and
         first hands over what waits, so that notifications missed meanwhile lose nothing."""
-        listener: _Listener | None = None
+        database: _Database | None = None
         pause = BACKOFF_FIRST_SECONDS
         try:
             while not self._stopping.is_set():
                 try:
-                    if listener is None:
+                    if database is None:
                         # LISTEN before the first claim: a row committed in between notifies.
-                        listener = _Listener.open()
-                    connection.close_if_unusable_or_obsolete()
-                    handed_over = self.hand_over_waiting()
+                        database = _Database.open()
+                    handed_over = self.hand_over_waiting(database)
                     if pause > BACKOFF_FIRST_SECONDS:
                         logger.info("outbox relay recovered; %s messages handed over", handed_over)
                     pause = BACKOFF_FIRST_SECONDS
-                    listener.wait(self.poll_seconds, self._stopping)
+                    database.wait(self.poll_seconds, self._stopping)
                 except BrokerUnavailable as exc:
-                    # The listener stays: notifications arriving meanwhile wait on it.
+                    # The connection stays: notifications arriving meanwhile wait on it.
                     logger.warning(
                         "outbox relay: broker unreachable (%s); retry in %s s", exc, pause
                     )
@@ -174,49 +140,95 @@ class OutboxRelay:
                         # Outages are expected; anything else gets its traceback.
                         exc_info=not isinstance(exc, DatabaseError | psycopg.Error | OSError),
                     )
-                    if listener is not None:
-                        listener.close()
-                        listener = None
-                    with contextlib.suppress(Exception):
-                        connection.close()
+                    if database is not None:
+                        database.close()
+                        database = None
                     self._stopping.wait(pause)
                     pause = min(pause * 2, BACKOFF_MAX_SECONDS)
         finally:
-            if listener is not None:
-                listener.close()
-            connection.close()
+            if database is not None:
+                database.close()
             logger.info("outbox relay stopped")
 
+    def hand_over_waiting(self, database: "_Database") -> int:
+        """Claim and queue until no row waits. Returns how many rows were handed over.
 
-class _Listener:
-    """Waits for the next round: a notification on PostgreSQL, the poll interval on SQLite."""
+        Raises BrokerUnavailable, after putting back what it could not queue, when the broker
+        refuses; database errors propagate as they are."""
+        from .tasks import outbox_deliver
+
+        total = 0
+        while True:
+            claimed = database.claim(limit=self.batch)
+            for position, message_id in enumerate(claimed):
+                try:
+                    outbox_deliver.delay(message_id)
+                except Exception as exc:
+                    not_queued = claimed[position:]
+                    database.unclaim(not_queued)
+                    self.handed_over += position
+                    raise BrokerUnavailable(
+                        f"{type(exc).__name__}: {exc}; {len(not_queued)} outbox messages put back"
+                    ) from exc
+            self.handed_over += len(claimed)
+            total += len(claimed)
+            if len(claimed) < self.batch:
+                return total
+
+
+class _Database:
+    """The relay's database where there is no LISTEN (SQLite): Django's connection, and
+    waiting for the next round is waiting for the poll interval."""
 
     @staticmethod
-    def open() -> "_Listener":
+    def open() -> "_Database":
         if connection.vendor == "postgresql":
-            return _PostgresListener()
-        return _Listener()
+            return _PostgresDatabase()
+        return _Database()
+
+    def claim(self, *, limit: int) -> list[int]:
+        connection.close_if_unusable_or_obsolete()
+        return outbox_claim(limit=limit)
+
+    def unclaim(self, message_ids: list[int]) -> None:
+        OutboxMessage.objects.filter(pk__in=message_ids).update(handed_over_at=None)
 
     def wait(self, seconds: float, stopping: threading.Event) -> None:
         stopping.wait(seconds)
 
     def close(self) -> None:
-        pass
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
-class _PostgresListener(_Listener):
-    """LISTEN on a dedicated autocommit connection: Django's connection goes back to the pool
-    between rounds and may be in a transaction, and either would lose notifications."""
+class _PostgresDatabase(_Database):
+    """A connection of the relay's own, in autocommit, that LISTENs and claims between waits.
+    Not Django's: that one may be inside a transaction, which holds notifications back, and its
+    pool can hand out, one try at a time, every connection a database restart has cut."""
 
     def __init__(self):
         params = connection.get_connection_params()
-        # A listener whose server vanished without closing the socket is noticed within
-        # about a minute (it would otherwise wait forever; the poll still runs meanwhile).
-        for key, value in {"keepalives_idle": 30, "keepalives_interval": 10}.items():
+        # A server that vanished without closing the socket is noticed within about a minute.
+        for key, value in {
+            "application_name": "outbox-relay",
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+        }.items():
             params.setdefault(key, value)
-        params.setdefault("application_name", "outbox-relay")
         self.conn = psycopg.connect(**params, autocommit=True)
+        self.table = sql.Identifier(OutboxMessage._meta.db_table)
         self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(OUTBOX_CHANNEL)))
+
+    def claim(self, *, limit: int) -> list[int]:
+        statement = _claim_statement(table=self.table.as_string(self.conn), skip_locked=True)
+        rows = self.conn.execute(statement, [timezone.now(), OutboxStatus.PENDING, limit])
+        return sorted(row[0] for row in rows)
+
+    def unclaim(self, message_ids: list[int]) -> None:
+        self.conn.execute(
+            sql.SQL("UPDATE {} SET handed_over_at = NULL WHERE id = ANY(%s)").format(self.table),
+            [message_ids],
+        )
 
     def wait(self, seconds: float, stopping: threading.Event) -> None:
         """Return on a notification, after `seconds`, or soon after `stopping` is set."""
@@ -227,10 +239,12 @@ class _PostgresListener(_Listener):
                 return
             timeout = min(remaining, STOP_CHECK_SECONDS)
             if list(self.conn.notifies(timeout=timeout, stop_after=1)):
-                # Notifications of several commits fold into one round.
+                # Notifications of several commits, or received during the claims, fold into
+                # one round.
                 list(self.conn.notifies(timeout=0))
                 return
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
+        super().close()
