@@ -19,7 +19,7 @@ class OutboxMessage(models.Model):
 
     Written in the same transaction as the change that causes it; after commit, the outbox
     relay in a worker claims it (`handed_over_at`) and hands it to a Celery task; the periodic
-    sweep re-delivers it when that hand-over was lost.
+    sweep delivers it when that task was lost.
     """
 
     kind = models.CharField(max_length=10, choices=OutboxKind.choices)
@@ -66,7 +66,7 @@ class OutboxMessage(models.Model):
                 name="outbox_due_idx",
             ),
             # The relay claims pending messages not yet handed over, oldest id first
-            # (provisioning/relay.py, OutboxRelay.claim); the index holds only those.
+            # (provisioning/relay.py, outbox_claim); the index holds only those.
             models.Index(
                 fields=["id"],
                 condition=Q(status=OutboxStatus.PENDING, handed_over_at__isnull=True),
