@@ -207,8 +207,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must never hang on a broker that is down: publishing gives up quickly and the
-# outbox sweep delivers what was not handed over.
+# Requests never publish (the outbox relay in the workers does, see below); the relay and beat
+# must not hang on a broker that is down either: publishing gives up quickly, the relay puts
+# the rows back and retries, and the outbox sweep delivers what was lost.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
@@ -239,6 +240,13 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
+# The outbox relay (provisioning/relay.py) runs in every `celery worker` unless OUTBOX_RELAY is
+# false there: it queues the delivery of committed outbox rows, woken by PostgreSQL's NOTIFY,
+# and looks anyway every OUTBOX_RELAY_POLL_SECONDS (its only way on SQLite).
+OUTBOX_RELAY = env.bool("OUTBOX_RELAY", default=True)
+OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=5.0)
+if not OUTBOX_RELAY_POLL_SECONDS > 0:
+    raise ImproperlyConfigured("OUTBOX_RELAY_POLL_SECONDS must be a number of seconds above 0.")
 
 # --- Product --------------------------------------------------------------------------------
 # Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>.

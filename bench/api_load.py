@@ -8,8 +8,9 @@ It creates a database of its own (`bench_api`, dropped at the end), migrates it,
 data, measures how many rows a create and a token call write, then starts gunicorn with
 bench/urls.py (the product plus the bare view) and drives it from client threads on this
 machine. Figures are printed as a table; the ratios compare runs made in the same minute on
-the same machine, so they hold whatever the machine's speed. Publishing to the broker is real
-(CELERY_BROKER_URL, default redis://127.0.0.1:6379/10, flushed at the end); no worker runs.
+the same machine, so they hold whatever the machine's speed. A real broker is configured
+(CELERY_BROKER_URL, default redis://127.0.0.1:6379/10, flushed at the end), so requests run as
+in production: they write outbox rows and publish nothing; no worker (so no relay) runs.
 """
 
 import argparse

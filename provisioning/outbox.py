@@ -1,10 +1,13 @@
 """The outbox: side effects written with the change that causes them, delivered after commit.
 
-`outbox_email_queue` writes a row in the caller's transaction and hands its id to Celery once
-that transaction commits; a rolled-back change therefore sends nothing. `outbox_deliver_one`
-sends one message under a row lock, so that two workers never send the same row, and records
-the outcome. Messages whose hand-over was lost (broker down, worker killed) are picked up by
-`outbox_sweep_due`, which the beat schedule runs every OUTBOX_SWEEP_SECONDS.
+`outbox_email_queue` writes a row in the caller's transaction; a rolled-back change therefore
+sends nothing. With a broker, the request stops there: the outbox relay in the Celery workers
+(provisioning/relay.py), woken by PostgreSQL's NOTIFY on OUTBOX_CHANNEL when the transaction
+commits, claims the row and queues its delivery task. In-process mode (no broker) delivers
+right after commit instead. `outbox_deliver_one` sends one message under a row lock, so that
+two workers never send the same row, and records the outcome. Messages whose task was lost
+(relay or worker killed, broker restarted) are picked up by `outbox_sweep_due`, which the beat
+schedule runs every OUTBOX_SWEEP_SECONDS.
 
 Delivery is at-least-once: a worker killed after the SMTP server accepted a message but before
 the row was marked sent will send it again (the window is one SMTP transaction).
@@ -30,6 +33,9 @@ from .rows import on_commit, row_insert
 
 logger = logging.getLogger(__name__)
 
+# The channel on which inserting outbox rows wakes the relays (trigger of migration 0006).
+OUTBOX_CHANNEL = "outbox_pending"
+
 
 class PermanentDeliveryError(Exception):
     """The receiving side refused the message for good; retrying will not help."""
@@ -39,7 +45,7 @@ def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessag
     message = row_insert(
         OutboxMessage(kind=OutboxKind.EMAIL, template=template, recipient=to, context=context)
     )
-    on_commit(lambda: _hand_over(message.pk))  # the id is known once the row is in
+    _hand_over_after_commit(message)
     return message
 
 
@@ -50,8 +56,20 @@ def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
         ),
         with_id=True,  # the partner event points at its delivery
     )
-    on_commit(lambda: _hand_over(message.pk))  # the id is known once the row is in
+    _hand_over_after_commit(message)
     return message
+
+
+def _hand_over_after_commit(message: OutboxMessage) -> None:
+    """The one place that decides who hands a new message to Celery."""
+    from .tasks import outbox_deliver
+
+    # With a broker, the relay in the workers does, once the transaction commits: a request
+    # never waits on Redis nor pays for publishing (DESIGN §2). In-process mode has no worker,
+    # so no relay: the delivery runs in this process right after commit. The row's id is read
+    # then: a row inserted with others (rows.py) has it only once it is in.
+    if outbox_deliver.app.conf.task_always_eager:
+        on_commit(lambda: _hand_over(message.pk))
 
 
 def _hand_over(message_id: int) -> None:
@@ -60,9 +78,9 @@ def _hand_over(message_id: int) -> None:
     try:
         outbox_deliver.delay(message_id)
     except Exception:
-        # The broker is unreachable. The row is committed; the sweep will deliver it.
+        # The row is committed whatever happened here; the sweep will deliver it.
         logger.warning(
-            "outbox message %s not handed to the broker; the sweep will send it",
+            "outbox message %s not handed over; the sweep will send it",
             message_id,
             exc_info=True,
         )

@@ -87,6 +87,13 @@ def test_nonsense_in_the_api_rate_limit_is_refused_at_start_up():
     assert "API_RATE_LIMIT must read" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_relay_poll_interval_that_is_not_positive_is_refused_at_start_up(value):
+    result = manage("check", OUTBOX_RELAY_POLL_SECONDS=value)
+    assert result.returncode != 0
+    assert "OUTBOX_RELAY_POLL_SECONDS must be" in result.stderr
+
+
 def test_production_sends_security_headers_and_secure_cookies():
     script = (
         "from django.test import Client; c = Client();"

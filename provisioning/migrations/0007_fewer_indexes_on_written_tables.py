@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('provisioning', '0005_outbox_recipient_index'),
+        ('provisioning', '0006_outbox_relay'),
     ]
 
     operations = [

@@ -17,8 +17,9 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(models.Model):
     """An email or webhook to deliver.
 
-    Written in the same transaction as the change that causes it, delivered by a Celery task
-    after commit, re-delivered by the periodic sweep when that hand-over was lost.
+    Written in the same transaction as the change that causes it; after commit, the outbox
+    relay in a worker claims it (`handed_over_at`) and hands it to a Celery task; the periodic
+    sweep delivers it when that task was lost.
     """
 
     kind = models.CharField(max_length=10, choices=OutboxKind.choices)
@@ -38,6 +39,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a relay claimed it and queued its delivery task."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -60,6 +64,13 @@ class OutboxMessage(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status=OutboxStatus.PENDING),
                 name="outbox_due_idx",
+            ),
+            # The relay claims pending messages not yet handed over, oldest id first
+            # (provisioning/relay.py, outbox_claim); the index holds only those.
+            models.Index(
+                fields=["id"],
+                condition=Q(status=OutboxStatus.PENDING, handed_over_at__isnull=True),
+                name="outbox_unclaimed_idx",
             ),
             # Erasing a forwarder's personal data finds the emails sent to the address.
             models.Index(fields=["recipient"], name="outbox_recipient_idx"),

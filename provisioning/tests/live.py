@@ -1,8 +1,10 @@
 """Real infrastructure for the delivery and fault tests: an SMTP server (aiosmtpd), a Redis
-server process the test can stop and start, and a `celery worker` process reading the test's
-PostgreSQL database."""
+server process the test can stop and start, a `celery worker` process reading the test's
+PostgreSQL database, and outbox relays running in this process."""
 
 import asyncio
+import base64
+import json
 import os
 import shutil
 import signal
@@ -23,6 +25,7 @@ from django.db import connection
 
 from backoffice.celery import app as celery_app
 from conftest import require
+from provisioning.relay import OutboxRelay
 
 
 def wait_for(condition, what: str, timeout: float = 60.0):
@@ -167,9 +170,18 @@ def shared_redis_url() -> str:
 
 class Worker:
     """A `celery worker` process on broker_url, sending mail to smtp_port, reading the test
-    database. With beat=True it also runs the periodic outbox sweep every second."""
+    database, with its outbox relay. With beat=True it also runs the periodic outbox sweep
+    every second. `env` adds or overrides environment variables of the worker."""
 
-    def __init__(self, *, broker_url: str, smtp_port: int, log_dir: Path, beat: bool = False):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        smtp_port: int,
+        log_dir: Path,
+        beat: bool = False,
+        env: dict[str, str] | None = None,
+    ):
         require(
             connection.vendor == "postgresql",
             "the worker process needs a database it can share: set DATABASE_URL to PostgreSQL",
@@ -188,6 +200,7 @@ class Worker:
             "OUTBOX_RETRY_BASE_SECONDS": "1",
             "OUTBOX_SWEEP_SECONDS": "1",
             "OUTBOX_SWEEP_GRACE_SECONDS": "1",
+            **(env or {}),
         }
         self.beat = beat
         self.log_dir = log_dir
@@ -257,3 +270,28 @@ def publishing_to(broker_url: str):
         yield
     finally:
         use_broker(**previous)
+
+
+def queued_deliveries(broker_url: str) -> list[int]:
+    """The outbox ids of the delivery tasks waiting in the broker's queue (when no worker
+    takes them), one entry per task, sorted."""
+    client = redis.Redis.from_url(broker_url)
+    ids = []
+    for raw in client.lrange("celery", 0, -1):
+        message = json.loads(raw)
+        if message["headers"]["task"] == "provisioning.tasks.outbox_deliver":
+            args, _kwargs, _options = json.loads(base64.b64decode(message["body"]))
+            ids.append(args[0])
+    return sorted(ids)
+
+
+@contextmanager
+def relay_running(**options):
+    """An outbox relay in a thread of this process for the block (it publishes wherever this
+    process does: see publishing_to)."""
+    relay = OutboxRelay(**options)
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.stop()

@@ -1,5 +1,6 @@
 """Faults in the delivery path lose nothing: the broker stopped under load, a worker killed in
-the middle of an SMTP conversation. Real PostgreSQL, Redis, Celery worker and SMTP server."""
+the middle of an SMTP conversation. Real PostgreSQL, Redis, Celery worker (with its outbox
+relay) and SMTP server."""
 
 import json
 import time
@@ -88,20 +89,31 @@ def test_creates_while_the_broker_is_down_answer_and_every_email_goes_out_after_
             broker.stop()
         if n == 140:
             broker.start()
+            back = time.perf_counter()
         started = time.perf_counter()
         statuses.append(create(client, raw_key, n).status_code)
         seconds.append(time.perf_counter() - started)
 
     assert statuses == [200] * 200
-    # A figure for docs/reliability.md (pytest -s shows it), not an assertion on speed.
+    # A create never waits on the broker (the worker's relay hands the emails over), so the
+    # outage does not slow it down. The bound is far above any create but the process's first,
+    # which also loads the URLconf, the views and the templates.
+    assert max(seconds[1:]) < 1.0
+    # Figures for docs/reliability.md (pytest -s shows them).
     print(
-        f"slowest create with the broker up: {max(seconds[:70] + seconds[140:]):.3f} s, "
-        f"with it down: {max(seconds[70:140]):.3f} s"
+        f"first create: {seconds[0]:.3f} s; slowest other create with the broker up: "
+        f"{max(seconds[1:70] + seconds[140:]):.3f} s, with it down: {max(seconds[70:140]):.3f} s"
     )
     emails = list(User.objects.filter(is_staff=False).values_list("email", flat=True))
     assert len(emails) == 200
+    wait_for(lambda: all(smtp.inbox.to(email) for email in emails), "every email", timeout=120)
+    print(f"every email delivered {time.perf_counter() - back:.1f} s after the broker returned")
     every_user_emailed_once(smtp, emails)
-    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+    # The worker marks a row sent just after the SMTP server accepted its email.
+    wait_for(
+        lambda: not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists(),
+        "every outbox row to be marked sent",
+    )
 
 
 @pytest.mark.parametrize(
