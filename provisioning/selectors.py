@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
 from .models import Company, CompanyDomain, Membership, Office, Partner, PartnerEvent, User
-from .rows import column, hydrate_at, select_list, table
+from .rows import column, hot_cursor, hydrate_at, select_list, table
 
 
 def partner_member_get(
@@ -38,7 +38,7 @@ def user_by_email(email: str):
 
 def user_by_email_locked(email: str) -> User | None:
     """The user of `email` (any letter case), locked for the rest of the transaction."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_user_locked_sql(), [email.strip().lower()])
         row = cursor.fetchone()
     return hydrate_at(User, row, 0)[0] if row else None
@@ -56,7 +56,7 @@ def _user_locked_sql() -> str:
 def membership_by_email(*, partner: Partner, email: str, lock: bool = False) -> Membership | None:
     """The membership, current or removed, of partner with the (non-staff) user of `email`,
     with the user and its company, in one query. lock: lock the user row."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_membership_sql(lock), [partner.pk, email.strip().lower()])
         row = cursor.fetchone()
     if row is None:
@@ -86,7 +86,7 @@ def _membership_sql(lock: bool) -> str:
 
 def domain_company(domain: str) -> Company | None:
     """The company owning this email domain (a plain lookup; see matching.domain_company)."""
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_domain_company_sql(), [domain])
         row = cursor.fetchone()
     return hydrate_at(Company, row, 0)[0] if row else None

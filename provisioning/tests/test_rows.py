@@ -170,3 +170,23 @@ def test_pointing_at_a_new_row_without_its_id_is_refused_before_anything_is_writ
         user = row_insert(User(email="lost@forwarder.example", password="!", status="activated"))
         row_insert(Membership(user=user, partner=PartnerFactory()))
     assert not User.objects.filter(email="lost@forwarder.example").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_counts_lighter_commit_never_reaches_other_writes():
+    """The key check's own statement commits without waiting for the disk; the setting must
+    not outlive it, nor touch a caller's transaction."""
+    require(connection.vendor == "postgresql", "a PostgreSQL setting")
+    _key, raw = api_key_for(PartnerFactory())
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    assert api_request_admit(raw).key is not None
+    assert synchronous_commit() == "on"
+    with transaction.atomic():
+        assert api_request_admit(raw).key is not None
+        assert synchronous_commit() == "on"
