@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 
@@ -104,12 +105,16 @@ def hot_cursor():
     """A cursor for the statements of this module's callers: fixed SQL, run on every partner
     call. On PostgreSQL they are prepared once per connection (the pool keeps connections,
     and with them the plans); Django's query wrappers and counting see them as usual."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
     import psycopg
 
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
+    if connection.connection.prepare_threshold is None:
+        # Django turns preparing off for its connections; its own cursors bind on the client
+        # side and never prepare whatever this says, so this only lets ours.
+        connection.connection.prepare_threshold = 5
     raw = _Preparing(psycopg.Cursor(connection.connection))
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)

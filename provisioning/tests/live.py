@@ -295,3 +295,21 @@ def relay_running(**options):
         yield relay
     finally:
         relay.stop()
+
+
+def create(client, raw_key: str, n: int):
+    """Create user number n (flow 3, a domain of its own) through the compatibility API."""
+    return client.post(
+        "/solutions/users",
+        json.dumps(
+            {
+                "firstName": "Test",
+                "lastName": f"User {n}",
+                "email": f"user{n}@forwarder{n}.example.com",
+                "companyName": f"Forwarder {n}",
+                "countryCode": "DE",
+            }
+        ),
+        content_type="application/json",
+        headers={"x-api-key": raw_key},
+    )

@@ -2,7 +2,6 @@
 the middle of an SMTP conversation. Real PostgreSQL, Redis, Celery worker (with its outbox
 relay) and SMTP server."""
 
-import json
 import time
 
 import pytest
@@ -17,6 +16,7 @@ from provisioning.tests.live import (
     RedisServer,
     SmtpServer,
     Worker,
+    create,
     publishing_to,
     wait_for,
 )
@@ -48,23 +48,6 @@ def worker(broker, smtp, tmp_path):
         yield process
     process.stop()
     print(process.logs())  # shown by pytest when the test failed
-
-
-def create(client: Client, raw_key: str, n: int):
-    return client.post(
-        "/solutions/users",
-        json.dumps(
-            {
-                "firstName": "Test",
-                "lastName": f"User {n}",
-                "email": f"user{n}@forwarder{n}.example.com",
-                "companyName": f"Forwarder {n}",
-                "countryCode": "DE",
-            }
-        ),
-        content_type="application/json",
-        headers={"x-api-key": raw_key},
-    )
 
 
 def every_user_emailed_once(smtp: SmtpServer, emails: list[str]) -> None:

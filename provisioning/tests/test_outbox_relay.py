@@ -6,7 +6,6 @@ Real Redis and PostgreSQL; the relays are threads of this process, as they are t
 worker, and no worker takes the tasks they queue, so the queue shows exactly what they
 published."""
 
-import json
 import logging
 import threading
 
@@ -25,6 +24,7 @@ from provisioning.tests.factories import api_key_for
 from provisioning.tests.live import (
     RedisServer,
     Worker,
+    create,
     free_port,
     publishing_to,
     queued_deliveries,
@@ -70,23 +70,6 @@ def queue(to: str) -> int:
 
 def handed_over(ids: list[int]) -> bool:
     return not OutboxMessage.objects.filter(pk__in=ids, handed_over_at__isnull=True).exists()
-
-
-def create(client: Client, raw_key: str, n: int):
-    return client.post(
-        "/solutions/users",
-        json.dumps(
-            {
-                "firstName": "Test",
-                "lastName": f"User {n}",
-                "email": f"user{n}@forwarder{n}.example.com",
-                "companyName": f"Forwarder {n}",
-                "countryCode": "DE",
-            }
-        ),
-        content_type="application/json",
-        headers={"x-api-key": raw_key},
-    )
 
 
 def test_a_create_with_a_broker_configured_never_connects_to_the_broker(own_broker, caplog):

@@ -190,3 +190,22 @@ def test_the_counts_lighter_commit_never_reaches_other_writes():
     with transaction.atomic():
         assert api_request_admit(raw).key is not None
         assert synchronous_commit() == "on"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("prepared", [True, False])
+def test_hot_statements_are_prepared_unless_switched_off(settings, prepared):
+    require(connection.vendor == "postgresql", "prepared statements of PostgreSQL")
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    company = CompanyFactory()
+    CompanyDomainFactory(company=company, domain="acme-cargo.de")
+
+    for _ in range(2):
+        assert domain_company("acme-cargo.de") == company
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%provisioning_companydomain%"],
+        )
+        assert (cursor.fetchone()[0] > 0) is prepared
