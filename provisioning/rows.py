@@ -21,6 +21,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -93,9 +94,17 @@ class _Preparing:
 
     def __init__(self, cursor):
         self._cursor = cursor
+        self._sql = ""
 
     def execute(self, sql, params=None):
+        self._sql = sql
         return self._cursor.execute(sql, params, prepare=True)
+
+    @property
+    def _query(self):
+        # What Django's query logging reads back (psycopg keeps nothing for a prepared
+        # statement): the statement as written, placeholders and all, without the values.
+        return SimpleNamespace(query=self._sql.encode()) if self._sql else None
 
     def __getattr__(self, name):
         return getattr(self._cursor, name)

@@ -209,3 +209,14 @@ def test_hot_statements_are_prepared_unless_switched_off(settings, prepared):
             ["%provisioning_companydomain%"],
         )
         assert (cursor.fetchone()[0] > 0) is prepared
+
+
+def test_the_hot_statements_show_in_the_query_log_without_their_values(
+    django_assert_num_queries,
+):
+    CompanyDomainFactory(company=CompanyFactory(), domain="acme-cargo.de")
+    with django_assert_num_queries(1) as queries:
+        domain_company("acme-cargo.de")
+    (query,) = queries.captured_queries
+    assert "provisioning_companydomain" in query["sql"]
+    assert "acme-cargo.de" not in query["sql"] or connection.vendor != "postgresql"
