@@ -28,7 +28,7 @@ from .links import (
 )
 from .matching import (
     company_create_from_request,
-    company_in_directory,
+    directory_registrations,
     domain_company,
     matching_offices,
     offices_create,
@@ -124,8 +124,9 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
         owned_company_id = (user.request_data.get("details") or {}).get("companyId")
         user.request_data = {**user.request_data, "details": details.as_request_data()}
 
-        if company_in_directory(known):
-            matched = matching_offices(known, data)
+        registrations = directory_registrations(known)
+        if registrations:
+            matched = matching_offices(known, data, registrations=registrations)
             if matched:
                 user.save(update_fields=["request_data"])
                 _customer_ids_store(company=known, details=details, own=False)

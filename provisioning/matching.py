@@ -34,10 +34,6 @@ def directory_registrations(company: Company | None) -> list[CassRegistration]:
     )
 
 
-def company_in_directory(company: Company | None) -> bool:
-    return directory_registrations(company) != []
-
-
 def _best(registrations: list[CassRegistration], office: OfficeInput) -> Office | None:
     in_country = [r for r in registrations if r.country.code == office.country]
     if not in_country:
