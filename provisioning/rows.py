@@ -2,14 +2,16 @@
 
 The partner API's throughput is bound by Python, not by PostgreSQL: building and compiling a
 QuerySet costs several times what the database spends answering it, and a create writes seven
-dependent rows, one round trip each (docs/reliability.md has the profile). Two tools here:
+dependent rows, one round trip each (docs/reliability.md has the profile). Three tools here:
 
 - `select_list` / `hydrate`: hand-written SELECTs name their columns from the model's own
   metadata and turn a result row back into model instances, so a renamed field breaks loudly
   instead of silently.
 - `new_rows`: the rows a service call creates are collected and inserted together when the
-  block ends — on PostgreSQL in one statement, their ids drawn up front in one more. Elsewhere
-  (the embedded SQLite) each row is saved at once, as the ORM would.
+  block ends — on PostgreSQL in one statement that returns their ids (rows whose id is needed
+  sooner draw it up front, all in one round trip). Elsewhere (the embedded SQLite) each row is
+  saved at once, as the ORM would.
+- `hot_cursor`: these statements are prepared once per connection on PostgreSQL.
 
 Rows inserted this way send no `pre_save`/`post_save` signals (like `bulk_create`); nothing in
 the project listens to them.
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from functools import cache
 from types import SimpleNamespace
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
@@ -116,8 +119,6 @@ def hot_cursor():
     and with them the plans); Django's query wrappers and counting see them as usual."""
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
-    import psycopg
-
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     if connection.connection.prepare_threshold is None:
