@@ -17,7 +17,6 @@ from django.utils.crypto import salted_hmac
 from recognition.models import Airline, AirlineCustomerId
 
 from .audit import Actor, account_state, audit_record, state_changes
-from .domains import email_domain
 from .inputs import OfficeInput, UserInput
 from .links import (
     CompletionLinkInvalid,
@@ -28,8 +27,7 @@ from .links import (
 )
 from .matching import (
     company_create_from_request,
-    directory_registrations,
-    domain_company,
+    directory_facts,
     matching_offices,
     offices_create,
     request_warnings,
@@ -120,11 +118,10 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
             country=details.country,
             offices=details.offices,
         )
-        known = domain_company(email_domain(user.email))
+        known, registrations = directory_facts(user.email)
         owned_company_id = (user.request_data.get("details") or {}).get("companyId")
         user.request_data = {**user.request_data, "details": details.as_request_data()}
 
-        registrations = directory_registrations(known)
         if registrations:
             matched = matching_offices(known, data, registrations=registrations)
             if matched:

@@ -11,7 +11,7 @@ from recognition.models import CassRegistration
 from recognition.validators import cass_check_digit_ok
 
 from . import selectors
-from .domains import is_free_mail, validate_company_domain
+from .domains import email_domain, is_free_mail, validate_company_domain
 from .inputs import OfficeInput, UserInput
 from .models import Company, CompanyDomain, Office
 
@@ -32,6 +32,12 @@ def directory_registrations(company: Company | None) -> list[CassRegistration]:
         .select_related("office")
         .order_by("id")
     )
+
+
+def directory_facts(email: str) -> tuple[Company | None, list[CassRegistration]]:
+    """The email domain's company and its CASS directory entries: what the flows decide on."""
+    known = domain_company(email_domain(email))
+    return known, directory_registrations(known)
 
 
 def _best(registrations: list[CassRegistration], office: OfficeInput) -> Office | None:

@@ -32,6 +32,7 @@ from .links import (
 )
 from .matching import (
     company_create_from_request,
+    directory_facts,
     directory_registrations,
     domain_company,
     matching_offices,
@@ -117,7 +118,7 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
 def _account_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
     """A new account through the flows of DESIGN §4, its rows inserted together (rows.py).
     IntegrityError on EMAIL_CONSTRAINT: the email has an account."""
-    known, registrations = _directory_facts(data.email)
+    known, registrations = directory_facts(data.email)
     # Flows 1 and 2 write offices or a company before the account's rows and need a
     # transaction around them all; flow 3's rows are one statement, atomic by itself. Within
     # a caller's transaction, a savepoint keeps a refused insert from aborting it.
@@ -223,15 +224,9 @@ def _start_over(*, partner, user: User, membership, data: UserInput, actor: Acto
     return Provisioned(user=user, completion_url=_announce(user=user, actor=actor))
 
 
-def _directory_facts(email: str) -> tuple[Company | None, list]:
-    """The email domain's company and its CASS directory entries: what the flows decide on."""
-    known = domain_company(email_domain(email))
-    return known, directory_registrations(known)
-
-
 def _placement(*, data: UserInput, known: Company | None, registrations: list) -> _Placement:
     """Decide company, offices and status from the request (DESIGN §4), given the domain's
-    company and its directory entries (`_directory_facts`). Flow 2 creates the company and
+    company and its directory entries (`directory_facts`). Flow 2 creates the company and
     offices it names."""
     if registrations:  # flow 1
         offices = matching_offices(known, data, registrations=registrations)
@@ -257,7 +252,7 @@ def _placement(*, data: UserInput, known: Company | None, registrations: list) -
 
 def _place(*, user: User, data: UserInput) -> None:
     """Place an existing account anew from the request and save it; its offices are replaced."""
-    known, registrations = _directory_facts(user.email)
+    known, registrations = directory_facts(user.email)
     placement = _placement(data=data, known=known, registrations=registrations)
     user.company = placement.company
     user.status, user.pending_reason = placement.status, placement.reason
