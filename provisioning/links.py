@@ -5,12 +5,13 @@ Raw tokens are returned to the caller and never stored, logged or audited.
 
 import secrets
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from .models import CompletionLink, LoginToken, Membership, Partner, User, UserStatus
@@ -103,8 +104,17 @@ def completion_link_token(link: CompletionLink) -> str:
 
 
 def completion_link_url(link: CompletionLink) -> str:
-    path = reverse("provisioning:completion-form", kwargs={"token": completion_link_token(link)})
-    return f"{settings.SITE_URL}{path}"
+    path = _completion_path(get_script_prefix())
+    return f"{settings.SITE_URL}{path}{completion_link_token(link)}"
+
+
+@cache
+def _completion_path(script_prefix: str) -> str:
+    """The completion form's path up to its token, resolved once (per script prefix) instead
+    of on every new link: signed tokens hold only characters a path keeps as they are."""
+    placeholder = "TOKEN"
+    path = reverse("provisioning:completion-form", kwargs={"token": placeholder})
+    return path.removesuffix(placeholder)
 
 
 def completion_link_live(*, user: User) -> CompletionLink | None:

@@ -8,9 +8,9 @@ dependent rows, one round trip each (docs/reliability.md has the profile). Three
   metadata and turn a result row back into model instances, so a renamed field breaks loudly
   instead of silently.
 - `new_rows`: the rows a service call creates are collected and inserted together when the
-  block ends — on PostgreSQL in one statement that returns their ids (rows whose id is needed
-  sooner draw it up front, all in one round trip). Elsewhere (the embedded SQLite) each row is
-  saved at once, as the ORM would.
+  block ends — on PostgreSQL in one statement, one JSON parameter a table, that returns their
+  ids (rows whose id is needed sooner take one that the process drew ahead, a block at a
+  time). Elsewhere (the embedded SQLite) each row is saved at once, as the ORM would.
 - `hot_cursor`: these statements are prepared once per connection on PostgreSQL.
 
 Rows inserted this way send no `pre_save`/`post_save` signals (like `bulk_create`); nothing in
@@ -20,6 +20,13 @@ the project listens to them.
 from __future__ import annotations
 
 import contextvars
+import datetime
+import decimal
+import json
+import os
+import threading
+import uuid
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -27,8 +34,9 @@ from types import SimpleNamespace
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Model
+from psycopg.types.json import Jsonb
 
 # --- Reading -----------------------------------------------------------------------------------
 
@@ -117,18 +125,19 @@ def hot_cursor():
     """A cursor for the statements of this module's callers: fixed SQL, run on every partner
     call. On PostgreSQL they are prepared once per connection (the pool keeps connections,
     and with them the plans); Django's query wrappers and counting see them as usual."""
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    if connection.connection.prepare_threshold is None:
+    db = _connection()
+    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return db.cursor()
+    db.ensure_connection()
+    db.validate_no_broken_transaction()
+    if db.connection.prepare_threshold is None:
         # Django turns preparing off for its connections; its own cursors bind on the client
         # side and never prepare whatever this says, so this only lets ours.
-        connection.connection.prepare_threshold = 5
-    raw = _Preparing(psycopg.Cursor(connection.connection))
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+        db.connection.prepare_threshold = 5
+    raw = _Preparing(psycopg.Cursor(db.connection))
+    if db.queries_logged:
+        return db.make_debug_cursor(raw)
+    return db.make_cursor(raw)
 
 
 def table(model: type[Model]) -> str:
@@ -140,6 +149,64 @@ def column(model: type[Model], name: str) -> str:
 
 
 # --- Writing ------------------------------------------------------------------------------------
+
+
+class _IdBlocks:
+    """Ids drawn from the tables' sequences ahead of need, a block at a time, and handed out
+    by this process: the round trip for a new row's id is paid once a block, not once a row.
+
+    This is a sequence's own CACHE option, moved to this side of the connection, with the
+    same consequences: ids are unique but not in the order rows are created across
+    processes (nothing orders by them alone), and the ids a process has not used when it
+    ends are never used. A forked process starts with none (it must not hand out its
+    parent's), and each database has its own."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._ids: dict[tuple[str, type[Model]], deque[int]] = {}
+
+    def take(self, models: list[type[Model]]) -> list[int]:
+        """One id for each entry of models (a model given twice gets two)."""
+        database = _connection().settings_dict["NAME"]
+        wanted = Counter(models)
+        while True:
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._ids, self._pid = {}, os.getpid()
+                short = [
+                    model
+                    for model, count in wanted.items()
+                    if len(self._ids.get((database, model), ())) < count
+                ]
+                if not short:
+                    return [self._ids[database, model].popleft() for model in models]
+            # Drawn outside the lock: another thread may take some first; then draw again.
+            drawn = _draw_ids(short, max(self.size, *wanted.values()))
+            with self._lock:
+                for model, ids in drawn.items():
+                    self._ids.setdefault((database, model), deque()).extend(ids)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._ids.clear()
+
+
+def _draw_ids(models: list[type[Model]], count: int) -> dict[type[Model], list[int]]:
+    """count ids from each model's sequence, in one round trip."""
+    calls = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models))
+    params: list = []
+    for model in models:
+        params += [model._meta.db_table, model._meta.pk.column]
+    with hot_cursor() as cursor:
+        cursor.execute(f"SELECT {calls} FROM generate_series(1, %s)", [*params, count])  # noqa: S608 - placeholders only
+        rows = cursor.fetchall()
+    return {model: [row[i] for row in rows] for i, model in enumerate(models)}
+
+
+# Twenty ids a table at a time: a create then draws ids once in twenty calls.
+_id_blocks = _IdBlocks(size=20)
 
 _batch: contextvars.ContextVar[_NewRows | None] = contextvars.ContextVar("new_rows", default=None)
 
@@ -155,22 +222,13 @@ class _NewRows:
         model = type(obj)
         if obj.pk is None and (with_id or self.ids.get(model)):
             if not self.ids.get(model):
-                self._draw([model])  # an id nobody reserved: one more round trip
+                self._draw([model])  # an id nobody reserved
             obj.pk = self.ids[model].pop(0)
         self.rows.append(obj)
         return obj
 
     def _draw(self, models: list[type[Model]]) -> None:
-        if not models:
-            return
-        calls = ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(models))
-        params = []
-        for model in models:
-            params += [model._meta.db_table, model._meta.pk.column]
-        with hot_cursor() as cursor:
-            cursor.execute(f"SELECT {calls}", params)
-            drawn = cursor.fetchone()
-        for model, pk in zip(models, drawn, strict=True):
+        for model, pk in zip(models, _id_blocks.take(models), strict=True):
             self.ids.setdefault(model, []).append(pk)
 
     def flush(self) -> None:
@@ -179,26 +237,19 @@ class _NewRows:
         creates them DEFERRABLE INITIALLY DEFERRED), so the order of the tables is free."""
         if not self.rows:
             return
-        groups = _by_model(self.rows)
-        inserts, params = [], []
-        for n, (model, objs) in enumerate(groups):
+        groups = _by_table(self.rows)
+        params = []
+        for (model, _with_pk), objs in groups:
             for obj in objs:
                 # Point foreign keys at related new rows (refuses one that has no id yet).
                 obj._prepare_related_fields_for_save(operation_name="row_insert")
-            sql, values = _insert_sql(model, objs)
-            pk = connection.ops.quote_name(model._meta.pk.column)
-            inserts.append(f"i{n} AS ({sql} RETURNING {pk})")
-            params += values
-        returned = " UNION ALL ".join(
-            f"SELECT {n}, * FROM i{n}"  # noqa: S608 - numbers only
-            for n in range(len(groups))
-        )
+            params.append(_rows_json(model, objs))
         with hot_cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(inserts)} {returned}", params)
+            cursor.execute(_insert_statement(tuple(key for key, _ in groups)), params)
             ids: dict[int, list[int]] = {}
             for n, pk in cursor.fetchall():
                 ids.setdefault(n, []).append(pk)
-        for n, (_model, objs) in enumerate(groups):
+        for n, (_key, objs) in enumerate(groups):
             for obj, pk in zip(objs, ids[n], strict=True):
                 obj.pk = pk
                 obj._state.adding = False
@@ -258,32 +309,104 @@ def on_commit(callback: Callable[[], None]) -> None:
         batch.callbacks.append(callback)
 
 
-def _by_model(rows: list[Model]) -> list[tuple[type[Model], list[Model]]]:
-    groups: dict[type[Model], list[Model]] = {}
+def _by_table(rows: list[Model]) -> list[tuple[tuple[type[Model], bool], list[Model]]]:
+    """The rows by table, and by whether they carry their id (the others take the default)."""
+    groups: dict[tuple[type[Model], bool], list[Model]] = {}
     for obj in rows:
-        groups.setdefault(type(obj), []).append(obj)
+        groups.setdefault((type(obj), obj.pk is not None), []).append(obj)
     return list(groups.items())
 
 
-def _insert_sql(model: type[Model], objs: list[Model]) -> tuple[str, list]:
-    """`INSERT INTO t (cols) VALUES (…), (…)` with the values the ORM's insert would send
-    (each field's pre_save, then its database preparation)."""
-    fields = model._meta.local_concrete_fields
+@cache
+def _insert_statement(shape: tuple[tuple[type[Model], bool], ...]) -> str:
+    """One `WITH … INSERT` statement for groups of rows of these tables (with or without
+    their ids), each group one JSON parameter, returning (group number, id) per row."""
+    inserts = []
+    for n, (model, with_pk) in enumerate(shape):
+        name = table(model)
+        columns = ", ".join(
+            connection.ops.quote_name(column) for column, _, _ in _row_plan(model, with_pk)
+        )
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        inserts.append(
+            f"i{n} AS (INSERT INTO {name} ({columns}) SELECT {columns} "  # noqa: S608 - our own names
+            f"FROM jsonb_populate_recordset(NULL::{name}, %s::jsonb) RETURNING {pk})"
+        )
+    returned = " UNION ALL ".join(f"SELECT {n}, * FROM i{n}" for n in range(len(shape)))  # noqa: S608 - numbers only
+    return f"WITH {', '.join(inserts)} {returned}"
+
+
+# How a field's value reaches the JSON of its row: read as it is (the JSON encoding is the
+# field's whole preparation), JSON itself (a JSONField's value nests), or through the field's
+# own pre_save and database preparation, as the ORM's insert does.
+_AS_IS, _NESTED, _PREPARED = range(3)
+_READ_AS_IS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.EmailField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.OneToOneField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+    models.URLField,
+    models.UUIDField,
+)
+
+
+@cache
+def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, int], ...]:
+    """(column, attname, how) for each column a row of model writes."""
+    plan = []
+    for field in model._meta.local_concrete_fields:
+        if field.primary_key and not with_pk:
+            continue  # the column's default (the sequence) gives it
+        if type(field) in _READ_AS_IS:
+            how = _AS_IS
+        elif type(field) is models.JSONField and field.encoder is None:
+            how = _NESTED
+        else:
+            how = _PREPARED
+        plan.append((field.column, field.attname, how))
+    return tuple(plan)
+
+
+def _rows_json(model: type[Model], objs: list[Model]) -> str:
+    """The rows as a JSON array of objects keyed by column, with the values the ORM's insert
+    would send (each field's pre_save, then its database preparation)."""
     db = _connection()
-    q = db.ops.quote_name
-    values, rows = [], []
+    fields = {field.attname: field for field in model._meta.local_concrete_fields}
+    rows = []
     for obj in objs:
-        row = []
-        for field in fields:
-            if field.primary_key and obj.pk is None:
-                row.append("DEFAULT")
-                continue
-            value = field.pre_save(obj, add=True)
-            if hasattr(value, "resolve_expression"):
-                raise TypeError(f"{model.__name__}.{field.name}: expressions are not supported")
-            values.append(field.get_db_prep_save(value, db))
-            row.append("%s")
-        rows.append(f"({', '.join(row)})")
-    columns = ", ".join(q(field.column) for field in fields)
-    sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}"  # noqa: S608 - our own names, placeholders
-    return sql, values
+        row = {}
+        for column, attname, how in _row_plan(model, obj.pk is not None):
+            if how == _PREPARED:
+                field = fields[attname]
+                value = field.get_db_prep_save(field.pre_save(obj, add=True), db)
+            else:
+                value = getattr(obj, attname)
+            if type(value) not in _PLAIN and hasattr(value, "resolve_expression"):
+                raise TypeError(f"{model.__name__}.{attname}: expressions are not supported")
+            row[column] = value
+        rows.append(row)
+    return json.dumps(rows, default=_json_value, ensure_ascii=False, allow_nan=False)
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+def _json_value(value):
+    """What the JSON encoder cannot write by itself; PostgreSQL reads these text forms back
+    into the column's type."""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, Jsonb):  # a JSONField's database value: its content nests
+        return value.obj
+    raise TypeError(f"{type(value).__name__} values are not supported in new rows")

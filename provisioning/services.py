@@ -5,10 +5,12 @@ The flows are DESIGN §4; the partner-facing rules (memberships, isolation) are 
 AuditEvent and queues its emails in the outbox (sent only after commit).
 """
 
+import secrets
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -148,8 +150,8 @@ def _account_insert(
         pending_reason=placement.reason,
         warnings=placement.warnings,
         request_data=data.as_request_data(),
+        password=_unusable_password(),  # forwarders sign in with one-time links only
     )
-    user.set_unusable_password()  # forwarders sign in with one-time links only
     row_insert(user, with_id=True)
     row_insert(Membership(user=user, partner=partner))
     if placement.offices:
@@ -163,6 +165,12 @@ def _account_insert(
     )
     completion_url = _announce(user=user, actor=actor, new=True, offices=placement.offices)
     return Provisioned(user=user, completion_url=completion_url)
+
+
+def _unusable_password() -> str:
+    """What `set_unusable_password` stores — the unusable prefix and 40 random characters —
+    drawn from the system's random source once instead of once a character."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
 def _email_taken(exc: IntegrityError) -> bool:

@@ -6,7 +6,6 @@ sends is checked here before any service runs, so a refused request stores nothi
 
 import json
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -42,10 +41,14 @@ def json_object(body: bytes) -> dict:
     return data
 
 
+# Unicode's control characters (category Cc) and lone surrogates (Cs).
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _control_free(value: str) -> bool:
     # NUL and lone surrogates would not even reach the database; other control characters
     # have no place in a name or a code either.
-    return not any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in value)
+    return _CONTROL_OR_SURROGATE.search(value) is None
 
 
 class _Fields:

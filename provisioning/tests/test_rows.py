@@ -8,10 +8,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from conftest import require
-from provisioning.models import AuditEvent, Membership, OutboxMessage, User
+from provisioning import rows as rows_module
+from provisioning.models import AuditEvent, Membership, OutboxMessage, PartnerEvent, User
 from provisioning.models.audit import ActorType
 from provisioning.ratelimit import api_request_admit
-from provisioning.rows import new_rows, row_insert
+from provisioning.rows import _id_blocks, new_rows, row_insert
 from provisioning.selectors import domain_company, membership_by_email, user_by_email_locked
 from provisioning.tests.factories import (
     CompanyDomainFactory,
@@ -129,11 +130,85 @@ def test_new_rows_insert_nothing_when_the_block_raises():
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_rows_cost_two_round_trips(django_assert_num_queries):
+def test_on_postgresql_the_rows_cost_one_statement_and_ids_come_a_block_at_a_time(
+    django_assert_num_queries,
+):
     require(connection.vendor == "postgresql", "one statement on PostgreSQL only")
+    _id_blocks.forget()
     with django_assert_num_queries(2), new_rows(reserve=(AuditEvent, AuditEvent)):
         row_insert(_audit(f"a {time.time()}"))
         row_insert(_audit("b"))
+    # The first draw brought a block: the next calls take their ids from it.
+    for _ in range(3):
+        with django_assert_num_queries(1), new_rows(reserve=(AuditEvent, AuditEvent)):
+            row_insert(_audit("c"))
+            row_insert(_audit("d"))
+    assert AuditEvent.objects.filter(note__in=["c", "d"]).count() == 6
+
+
+@pytest.mark.postgres
+def test_ids_handed_out_are_unique_and_a_forked_process_draws_its_own(monkeypatch):
+    require(connection.vendor == "postgresql", "ids drawn ahead on PostgreSQL only")
+    _id_blocks.forget()
+    taken = [_id_blocks.take([AuditEvent, User]) for _ in range(45)]  # more than two blocks
+    audits = [pk for pk, _ in taken]
+    assert len(set(audits)) == len(audits)
+    assert len({pk for _, pk in taken}) == len(taken)
+
+    left = _id_blocks.take([AuditEvent])[0]
+    monkeypatch.setattr(rows_module.os, "getpid", lambda: -1)  # as in a child of this process
+    in_child = _id_blocks.take([AuditEvent])[0]
+    assert in_child > left  # a fresh block, not the parent's remainder
+    assert in_child not in audits
+
+
+@pytest.mark.postgres
+def test_new_rows_read_back_as_the_orm_writes_them():
+    """Every kind of column the hot path writes — text with quotes and non-Latin letters,
+    nested JSON with nulls, microsecond timestamps, a UUID, choices, booleans, nulls and
+    foreign keys — is stored exactly as the ORM's own insert stores it."""
+    require(connection.vendor == "postgresql", "the batched insert of PostgreSQL")
+    partner = PartnerFactory()
+    company = CompanyFactory()
+    moment = timezone.now().replace(microsecond=123456)
+
+    def user(email):
+        return User(
+            email=email,
+            first_name='Zoë "the" O\'Brien',
+            last_name="Łukasiewicz 山田",
+            company=company,
+            status="pending",
+            pending_reason="awaiting_details",
+            status_changed_at=moment,
+            request_data={"offices": [{"code": "HAM", "note": None}], "n": 1.5, "ok": True},
+            warnings=[],
+            password="!x",
+        )
+
+    def event(target):
+        return PartnerEvent(
+            partner=partner, type="user.created", user=target, payload={"a": [None, "ü"]}
+        )
+
+    by_orm = user("orm@forwarder.example")
+    by_orm.save()
+    orm_event = event(by_orm)
+    orm_event.save()
+    with new_rows(reserve=(User,)):
+        batched = row_insert(user("batch@forwarder.example"), with_id=True)
+        batched_event = row_insert(event(batched))
+
+    ignore = {"id", "email", "date_joined", "user_id", "public_id", "created_at"}
+
+    def stored(model, pk):
+        return {k: v for k, v in fields(model.objects.get(pk=pk)).items() if k not in ignore}
+
+    assert stored(User, batched.pk) == stored(User, by_orm.pk)
+    assert stored(PartnerEvent, batched_event.pk) == stored(PartnerEvent, orm_event.pk)
+    again = PartnerEvent.objects.get(pk=batched_event.pk)
+    assert (again.public_id, again.user_id) == (batched_event.public_id, batched.pk)
+    assert User.objects.get(pk=batched.pk).status_changed_at == moment
 
 
 @pytest.mark.postgres
