@@ -36,6 +36,7 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Model
+from django.utils.functional import Promise
 from psycopg.types.json import Jsonb
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -405,7 +406,7 @@ def _json_value(value):
     into the column's type."""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, uuid.UUID | decimal.Decimal):
+    if isinstance(value, uuid.UUID | decimal.Decimal | Promise):  # Promise: a lazy string
         return str(value)
     if isinstance(value, Jsonb):  # a JSONField's database value: its content nests
         return value.obj
