@@ -12,4 +12,4 @@ RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=build DJANGO_SECRET_KEY=build-only-p
 RUN useradd --system --no-create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "backoffice.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "backoffice.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -40,7 +40,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="1,8,32", help="client counts (default 1,8,32)")
     parser.add_argument("--seconds", type=float, default=8.0, help="per scenario and level")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "--workers", type=int, help="web processes (default: gunicorn.conf.py, as deployed)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per process (default: gunicorn.conf.py)"
+    )
     parser.add_argument(
         "--mixed", type=float, metavar="SECONDS", help="run the mixed load for this long instead"
     )
@@ -79,7 +84,7 @@ def main():
         writes = measure_writes(env)
         print(f"rows written per call: create {writes['create']}, token {writes['token']}")
         port = free_port()
-        server = start_gunicorn(env, port, args.workers)
+        server = start_gunicorn(env, port, workers=args.workers, threads=args.threads)
         client = Http(port)
         emails = activated_users(client, count=200)
         if args.mixed:
@@ -145,7 +150,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, *, workers: int | None, threads: int | None
+) -> subprocess.Popen:
+    """gunicorn as deployed (gunicorn.conf.py), unless workers or threads say otherwise."""
+    overrides = []
+    if workers:
+        overrides += ["--workers", str(workers)]
+    if threads:
+        overrides += ["--threads", str(threads)]
     server = subprocess.Popen(
         [
             sys.executable,
@@ -154,8 +167,7 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
             "backoffice.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
+            *overrides,
             "--log-level",
             "warning",
         ],

@@ -132,3 +132,31 @@ def test_production_sends_security_headers_and_secure_cookies():
         "session-cookie True True",
         "plain-http 301 https://testserver/admin/login/",
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "processes", "threads"),
+    [({}, len(os.sched_getaffinity(0)), 4), ({"WEB_CONCURRENCY": "3", "WEB_THREADS": "8"}, 3, 8)],
+)
+def test_gunicorn_runs_threaded_processes_one_per_core_unless_told(env, processes, threads):
+    """The web server as deployed (Dockerfile, docker-compose) reads gunicorn.conf.py."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WEB_")}
+    read = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "backoffice.wsgi"],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert read.returncode == 0, read.stderr
+    config = {
+        name.strip(): value.strip()
+        for name, value in (
+            line.split(" = ", 1) for line in read.stdout.splitlines() if " = " in line
+        )
+    }
+    assert config["worker_class"] == "gthread"
+    assert int(config["workers"]) == processes
+    assert int(config["threads"]) == threads
+    assert "RedactingLogger" in config["logger_class"]
