@@ -7,10 +7,10 @@ from provisioning.log_filters import gunicorn_logger_class
 # (docs/forwarder-pages.md).
 logger_class = gunicorn_logger_class()
 
-# One process per core, each with a few threads. A partner call spends much of its time
-# waiting on PostgreSQL, and a thread lets another request use that time; fewer processes
-# keep their caches warm between requests. On two cores this served creates and login tokens
-# about 10 % faster than four single-threaded processes (docs/reliability.md, Performance).
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0))))
-threads = int(os.environ.get("WEB_THREADS", 4))
+# Two single-threaded processes per core. Threads were measured too: they serve a stream of
+# creates and login tokens a little faster, but a day's mix of calls (recognition and office
+# changes are heavier in Python) 20 % slower, with three times the p99 latency, as requests
+# wait for one another's Python (docs/reliability.md, Performance).
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0))))
+threads = int(os.environ.get("WEB_THREADS", 1))
+worker_class = "gthread" if threads > 1 else "sync"

@@ -337,10 +337,10 @@ def _insert_statement(shape: tuple[tuple[type[Model], bool], ...]) -> str:
     return f"WITH {', '.join(inserts)} {returned}"
 
 
-# How a field's value reaches the JSON of its row: read as it is (the JSON encoding is the
-# field's whole preparation), JSON itself (a JSONField's value nests), or through the field's
-# own pre_save and database preparation, as the ORM's insert does.
-_AS_IS, _NESTED, _PREPARED = range(3)
+# Fields whose value goes into the JSON of its row as it is: their preparation for the
+# database only checks or converts Python types, which the JSON text does in its own way.
+# (A JSONField's value nests; one with an encoder of its own goes through it, below.) Other
+# fields go through their own pre_save and database preparation, as in the ORM's insert.
 _READ_AS_IS = (
     models.AutoField,
     models.BigAutoField,
@@ -358,22 +358,20 @@ _READ_AS_IS = (
     models.URLField,
     models.UUIDField,
 )
+_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 @cache
-def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, int], ...]:
-    """(column, attname, how) for each column a row of model writes."""
+def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, bool], ...]:
+    """(column, attname, prepared) for each column a row of model writes."""
     plan = []
     for field in model._meta.local_concrete_fields:
         if field.primary_key and not with_pk:
             continue  # the column's default (the sequence) gives it
-        if type(field) in _READ_AS_IS:
-            how = _AS_IS
-        elif type(field) is models.JSONField and field.encoder is None:
-            how = _NESTED
-        else:
-            how = _PREPARED
-        plan.append((field.column, field.attname, how))
+        as_is = type(field) in _READ_AS_IS or (
+            type(field) is models.JSONField and field.encoder is None
+        )
+        plan.append((field.column, field.attname, not as_is))
     return tuple(plan)
 
 
@@ -385,8 +383,8 @@ def _rows_json(model: type[Model], objs: list[Model]) -> str:
     rows = []
     for obj in objs:
         row = {}
-        for column, attname, how in _row_plan(model, obj.pk is not None):
-            if how == _PREPARED:
+        for column, attname, prepared in _row_plan(model, obj.pk is not None):
+            if prepared:
                 field = fields[attname]
                 value = field.get_db_prep_save(field.pre_save(obj, add=True), db)
             else:
@@ -398,9 +396,6 @@ def _rows_json(model: type[Model], objs: list[Model]) -> str:
     return json.dumps(rows, default=_json_value, ensure_ascii=False, allow_nan=False)
 
 
-_PLAIN = frozenset({str, int, bool, float, type(None)})
-
-
 def _json_value(value):
     """What the JSON encoder cannot write by itself; PostgreSQL reads these text forms back
     into the column's type."""
@@ -408,6 +403,6 @@ def _json_value(value):
         return value.isoformat()
     if isinstance(value, uuid.UUID | decimal.Decimal | Promise):  # Promise: a lazy string
         return str(value)
-    if isinstance(value, Jsonb):  # a JSONField's database value: its content nests
-        return value.obj
+    if isinstance(value, Jsonb):  # a JSONField's value, written by the field's own encoder
+        return json.loads(value.dumps(value.obj)) if value.dumps else value.obj
     raise TypeError(f"{type(value).__name__} values are not supported in new rows")

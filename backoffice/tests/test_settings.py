@@ -136,9 +136,12 @@ def test_production_sends_security_headers_and_secure_cookies():
 
 @pytest.mark.parametrize(
     ("env", "processes", "threads"),
-    [({}, len(os.sched_getaffinity(0)), 4), ({"WEB_CONCURRENCY": "3", "WEB_THREADS": "8"}, 3, 8)],
+    [
+        ({}, 2 * len(os.sched_getaffinity(0)), 1),
+        ({"WEB_CONCURRENCY": "3", "WEB_THREADS": "4"}, 3, 4),
+    ],
 )
-def test_gunicorn_runs_threaded_processes_one_per_core_unless_told(env, processes, threads):
+def test_gunicorn_runs_two_processes_per_core_unless_told(env, processes, threads):
     """The web server as deployed (Dockerfile, docker-compose) reads gunicorn.conf.py."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("WEB_")}
     read = subprocess.run(
@@ -156,7 +159,7 @@ def test_gunicorn_runs_threaded_processes_one_per_core_unless_told(env, processe
             line.split(" = ", 1) for line in read.stdout.splitlines() if " = " in line
         )
     }
-    assert config["worker_class"] == "gthread"
+    assert config["worker_class"] == ("sync" if threads == 1 else "gthread")
     assert int(config["workers"]) == processes
     assert int(config["threads"]) == threads
     assert "RedactingLogger" in config["logger_class"]
