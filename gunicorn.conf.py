@@ -14,3 +14,11 @@ logger_class = gunicorn_logger_class()
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0))))
 threads = int(os.environ.get("WEB_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"
+
+
+def post_worker_init(worker):
+    # Before the first request, so that a single-threaded process keeps one connection to
+    # PostgreSQL, always the same one (backoffice/pool.py).
+    from backoffice.pool import connection_pool_ready
+
+    connection_pool_ready()
