@@ -35,7 +35,7 @@ from types import SimpleNamespace
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils.functional import Promise
 from psycopg.types.json import Jsonb
 
@@ -362,8 +362,9 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 @cache
-def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, bool], ...]:
-    """(column, attname, prepared) for each column a row of model writes."""
+def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, Field | None], ...]:
+    """(column, attname, field) for each column a row of model writes; field only for the
+    columns whose value goes through the field's own preparation (None: read as it is)."""
     plan = []
     for field in model._meta.local_concrete_fields:
         if field.primary_key and not with_pk:
@@ -371,7 +372,7 @@ def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, bool],
         as_is = type(field) in _READ_AS_IS or (
             type(field) is models.JSONField and field.encoder is None
         )
-        plan.append((field.column, field.attname, not as_is))
+        plan.append((field.column, field.attname, None if as_is else field))
     return tuple(plan)
 
 
@@ -379,13 +380,11 @@ def _rows_json(model: type[Model], objs: list[Model]) -> str:
     """The rows as a JSON array of objects keyed by column, with the values the ORM's insert
     would send (each field's pre_save, then its database preparation)."""
     db = _connection()
-    fields = {field.attname: field for field in model._meta.local_concrete_fields}
     rows = []
     for obj in objs:
         row = {}
-        for column, attname, prepared in _row_plan(model, obj.pk is not None):
-            if prepared:
-                field = fields[attname]
+        for column, attname, field in _row_plan(model, obj.pk is not None):
+            if field is not None:
                 value = field.get_db_prep_save(field.pre_save(obj, add=True), db)
             else:
                 value = getattr(obj, attname)
@@ -393,7 +392,7 @@ def _rows_json(model: type[Model], objs: list[Model]) -> str:
                 raise TypeError(f"{model.__name__}.{attname}: expressions are not supported")
             row[column] = value
         rows.append(row)
-    return json.dumps(rows, default=_json_value, ensure_ascii=False, allow_nan=False)
+    return _ROWS_ENCODER.encode(rows)
 
 
 def _json_value(value):
@@ -406,3 +405,7 @@ def _json_value(value):
     if isinstance(value, Jsonb):  # a JSONField's value, written by the field's own encoder
         return json.loads(value.dumps(value.obj)) if value.dumps else value.obj
     raise TypeError(f"{type(value).__name__} values are not supported in new rows")
+
+
+# One encoder for every statement (json.dumps with options builds a new one per call).
+_ROWS_ENCODER = json.JSONEncoder(default=_json_value, ensure_ascii=False, allow_nan=False)

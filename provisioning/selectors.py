@@ -53,31 +53,37 @@ def _user_locked_sql() -> str:
     )
 
 
-def membership_by_email(*, partner: Partner, email: str, lock: bool = False) -> Membership | None:
+def membership_by_email(
+    *, partner: Partner, email: str, lock: bool = False, company: bool = True
+) -> Membership | None:
     """The membership, current or removed, of partner with the (non-staff) user of `email`,
-    with the user and its company, in one query. lock: lock the user row."""
+    with the user and (company) its company, in one query. lock: lock the user row."""
     with hot_cursor() as cursor:
-        cursor.execute(_membership_sql(lock), [partner.pk, email.strip().lower()])
+        cursor.execute(_membership_sql(lock, company), [partner.pk, email.strip().lower()])
         row = cursor.fetchone()
     if row is None:
         return None
     membership, at = hydrate_at(Membership, row, 0)
     user, at = hydrate_at(User, row, at)
-    company, _ = hydrate_at(Company, row, at)
-    User._meta.get_field("company").set_cached_value(user, company)
+    if company:
+        User._meta.get_field("company").set_cached_value(user, hydrate_at(Company, row, at)[0])
     Membership._meta.get_field("user").set_cached_value(membership, user)
     Membership._meta.get_field("partner").set_cached_value(membership, partner)
     return membership
 
 
 @cache
-def _membership_sql(lock: bool) -> str:
+def _membership_sql(lock: bool, company: bool) -> str:
     lock_user = " FOR UPDATE OF u" if lock and connection.features.has_select_for_update else ""
+    company_columns = company_join = ""
+    if company:
+        company_columns = f", {select_list(Company, 'c')}"
+        company_join = f"LEFT JOIN {table(Company)} c ON c.id = u.{column(User, 'company')} "
     return (
-        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')}, "  # noqa: S608 - our own names
-        f"{select_list(Company, 'c')} FROM {table(Membership)} m "
+        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')}{company_columns} "  # noqa: S608 - our own names
+        f"FROM {table(Membership)} m "
         f"JOIN {table(User)} u ON u.id = m.{column(Membership, 'user')} "
-        f"LEFT JOIN {table(Company)} c ON c.id = u.{column(User, 'company')} "
+        f"{company_join}"
         f"WHERE m.{column(Membership, 'partner')} = %s "
         f"AND LOWER(u.{column(User, 'email')}) = %s AND NOT u.{column(User, 'is_staff')}"
         f"{lock_user}"

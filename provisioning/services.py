@@ -356,10 +356,10 @@ def _kill_completion_links(user: User) -> None:
 # --- Partner calls on an existing member ----------------------------------------------------------
 
 
-def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
+def _member(*, partner: Partner, email: str, lock: bool = False, company: bool = True) -> User:
     """The partner's current member, else UserNotFound (unknown, or another partner's user)
-    or UserNotAttached (this partner removed it earlier)."""
-    membership = membership_by_email(partner=partner, email=email, lock=lock)
+    or UserNotAttached (this partner removed it earlier). company: read its company too."""
+    membership = membership_by_email(partner=partner, email=email, lock=lock, company=company)
     if membership is None:
         raise UserNotFound(email)
     if membership.removed_at is not None:
@@ -369,7 +369,7 @@ def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
 
 def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
     """A one-time portal login token for an activated member. Returns (user, raw token)."""
-    user = _member(partner=partner, email=email)
+    user = _member(partner=partner, email=email, company=False)
     if user.status == Status.DISABLED:
         raise UserDisabled(email)
     if user.status != Status.ACTIVATED:

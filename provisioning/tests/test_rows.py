@@ -67,6 +67,21 @@ def test_a_member_without_company_reads_with_none():
     assert membership_by_email(partner=partner, email="solo@gmail.com").user.company is None
 
 
+def test_the_member_read_without_company_reads_the_same_rows_and_leaves_the_company_out(
+    django_assert_num_queries,
+):
+    partner = PartnerFactory()
+    user = UserFactory(email="anna@acme-cargo.de", company=CompanyFactory())
+    membership = Membership.objects.create(user=user, partner=partner)
+
+    with django_assert_num_queries(1):
+        found = membership_by_email(partner=partner, email="Anna@acme-cargo.de", company=False)
+    assert fields(found) == fields(membership)
+    assert fields(found.user) == fields(User.objects.get(pk=user.pk))
+    with django_assert_num_queries(1):  # asked for later, it is read then
+        assert found.user.company == user.company
+
+
 def test_the_domain_read_finds_the_owning_company_only():
     company = CompanyFactory(legal_name="ACME Cargo GmbH")
     CompanyDomainFactory(company=company, domain="acme-cargo.de")
