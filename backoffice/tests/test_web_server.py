@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from conftest import require
-from provisioning.tests.live import free_port, wait_for
+from provisioning.tests.live import database_url, free_port, wait_for
 
 
 @pytest.fixture
@@ -23,15 +23,11 @@ def web_server(tmp_path):
         connection.vendor == "postgresql",
         "counts the web server's connections to PostgreSQL: set DATABASE_URL=postgres://…",
     )
-    db = connection.settings_dict
     app_name = f"web-{secrets.token_hex(4)}"
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WEB_"))},
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
         "PGAPPNAME": app_name,
         "WEB_CONCURRENCY": "1",
         "DJANGO_DEBUG": "false",

@@ -39,6 +39,15 @@ def wait_for(condition, what: str, timeout: float = 60.0):
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
+def database_url() -> str:
+    """The test database, for a process of the project's that the test starts."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -186,13 +195,9 @@ class Worker:
             connection.vendor == "postgresql",
             "the worker process needs a database it can share: set DATABASE_URL to PostgreSQL",
         )
-        db = connection.settings_dict
         self.env = {
             **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}"
-            ),
+            "DATABASE_URL": database_url(),
             "DATABASE_POOL": "false",
             "CELERY_BROKER_URL": broker_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
