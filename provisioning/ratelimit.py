@@ -1,9 +1,13 @@
-"""The per-key rate limit of the partner API (DESIGN §10).
+"""The per-key rate limit of the partner API (DESIGN §10), and the admission of its calls.
 
 A fixed window per API key, counted in the database: one `INSERT … ON CONFLICT DO UPDATE …
 RETURNING` per request increments the key's counter and reads it in a single atomic
 statement, so concurrent requests (threads, processes, hosts) never lose a hit. It works on
 the embedded SQLite as on PostgreSQL, without Redis, and keeps no state in the process.
+
+On PostgreSQL a call's admission — the key check, the count, and for a create the company of
+the new user's email domain — is one statement: one round trip to the database where a
+create would otherwise pay two before its insert.
 """
 
 import math
@@ -17,9 +21,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from .keys import api_key_authenticate, api_key_mark_used, parse_raw_key
-from .models import ApiKey, Partner, RateLimitWindow
+from .models import ApiKey, Company, Partner, RateLimitWindow
 from .models.partners import hash_api_key
 from .rows import hot_cursor, hydrate_at, select_list, table
+from .selectors import DomainCompany, domain_company_sql
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
@@ -44,18 +49,25 @@ def parse_rate(text: str) -> Rate:
 
 @dataclass(frozen=True)
 class Admission:
-    """A partner request's key (None: refused) and, past the rate limit, the seconds to wait."""
+    """A partner request's key (None: refused), past the rate limit the seconds to wait, and
+    the company of the email domain it was asked to read (None: not read)."""
 
     key: ApiKey | None
     retry_after: float | None = None
+    domain_company: DomainCompany | None = None
 
 
-def api_request_admit(raw_key: str | None, *, now: float | None = None) -> Admission:
+def api_request_admit(
+    raw_key: str | None, *, now: float | None = None, email_domain: str | None = None
+) -> Admission:
     """Authenticate raw_key and count the request against its key's rate limit.
 
     On PostgreSQL this is one statement: the key lookup and the counter's upsert, so that a
     partner call pays one round trip for both. A wrong secret counts nothing (only a found key
-    is counted). Elsewhere, the two steps one after the other."""
+    is counted). Elsewhere, the two steps one after the other.
+
+    email_domain: a create's; the statement also reads the domain's company (once the key has
+    passed), which the create then takes instead of reading it again. Not read elsewhere."""
     if connection.vendor != "postgresql":
         key = api_key_authenticate(raw_key)
         return Admission(key, rate_limit_hit(api_key=key, now=now) if key else None)
@@ -65,26 +77,32 @@ def api_request_admit(raw_key: str | None, *, now: float | None = None) -> Admis
     rate = parse_rate(settings.API_RATE_LIMIT)
     now = time.time() if now is None else now
     window = int(now // rate.period)
+    params = [prefix, hash_api_key(raw_key), window]
+    if email_domain is not None:
+        params.append(email_domain)
     with hot_cursor() as cursor:
         # Inside a caller's transaction the setting would hold for all of its writes: not there.
         cursor.execute(
-            _admit_sql(durable=connection.in_atomic_block),
-            [prefix, hash_api_key(raw_key), window],
+            _admit_sql(durable=connection.in_atomic_block, domain=email_domain is not None),
+            params,
         )
         row = cursor.fetchone()
     if row is None:
         return Admission(None)
-    row = row[:-1]  # set_config's answer, if asked
     key, at = hydrate_at(ApiKey, row, 0)
-    partner, _ = hydrate_at(Partner, row, at)
+    partner, at = hydrate_at(Partner, row, at)
     ApiKey._meta.get_field("partner").set_cached_value(key, partner)
     api_key_mark_used(key)
-    return Admission(key, _wait(rate, window, now, count=row[-1]))
+    read = None
+    if email_domain is not None:
+        read = DomainCompany(email_domain, hydrate_at(Company, row, at + 1)[0])
+    return Admission(key, _wait(rate, window, now, count=row[at]), read)
 
 
 @cache
-def _admit_sql(*, durable: bool) -> str:
-    """The key lookup and the counter's upsert of `api_request_admit`, as one statement.
+def _admit_sql(*, durable: bool, domain: bool) -> str:
+    """The key lookup and the counter's upsert of `api_request_admit`, as one statement, and
+    with domain the company of the email domain given last (NULLs when none owns it).
 
     The hash comparison happens in SQL: it compares digests of the presented key, which an
     attacker cannot steer byte by byte, so its timing reveals nothing of the secret.
@@ -104,9 +122,11 @@ def _admit_sql(*, durable: bool) -> str:
         f"ON CONFLICT ({key}, {win}) DO UPDATE SET {hits} = {counter}.{hits} + 1 "
         f"RETURNING {hits}) "
         "SELECT k.*, (SELECT hit.hits FROM hit), "
+        + (f"{select_list(Company, 'dc')}, " if domain else "")
         # The count is the only write here; it need not wait for the disk (see above).
         + ("NULL" if durable else "set_config('synchronous_commit', 'off', true)")
         + " FROM k"
+        + (f" LEFT JOIN ({domain_company_sql()}) dc ON true" if domain else "")
     )
 
 

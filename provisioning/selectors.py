@@ -4,6 +4,7 @@ The few that every partner call runs are written in SQL over the models' own col
 (`rows.py` says why); each is tested against what the ORM query it stands for returns.
 """
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -90,16 +91,26 @@ def _membership_sql(lock: bool, company: bool) -> str:
     )
 
 
+@dataclass(frozen=True)
+class DomainCompany:
+    """The company owning an email domain (None: no company), as read by an earlier statement
+    of the same request (`ratelimit.api_request_admit`)."""
+
+    domain: str
+    company: Company | None
+
+
 def domain_company(domain: str) -> Company | None:
     """The company owning this email domain (a plain lookup; see matching.domain_company)."""
     with hot_cursor() as cursor:
-        cursor.execute(_domain_company_sql(), [domain])
+        cursor.execute(domain_company_sql(), [domain])
         row = cursor.fetchone()
     return hydrate_at(Company, row, 0)[0] if row else None
 
 
 @cache
-def _domain_company_sql() -> str:
+def domain_company_sql() -> str:
+    """The company's columns (`select_list(Company, "c")`) for the domain given as parameter."""
     return (
         f"SELECT {select_list(Company, 'c')} FROM {table(CompanyDomain)} d "  # noqa: S608 - our own names
         f"JOIN {table(Company)} c ON c.id = d.{column(CompanyDomain, 'company')} "

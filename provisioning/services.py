@@ -59,7 +59,7 @@ from .notifications import (
     email_welcome,
 )
 from .rows import new_rows, row_insert
-from .selectors import membership_by_email, user_by_email_locked
+from .selectors import DomainCompany, membership_by_email, user_by_email_locked
 
 DISPOSABLE_EMAIL = "disposable email addresses are not accepted"
 
@@ -91,12 +91,17 @@ class _Placement:
 # --- Create ----------------------------------------------------------------------------------
 
 
-def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
+def user_create(
+    *, partner: Partner, data: UserInput, actor: Actor, read: DomainCompany | None = None
+) -> Provisioned:
     """Create the account through the flows of DESIGN §4, or link an existing one.
 
     A current member of partner → UserAlreadyExists. An account of other partners gains a
     membership (and the user a notice). A deleted account starts over. Safe under concurrent
     calls for one email: exactly one account results, the others see it as existing.
+
+    read: the company of the email's domain, when the caller has read it already (the partner
+    API reads it with the key); otherwise it is read here.
     """
     if is_disposable(email_domain(data.email)):
         raise InvalidInput([("email", DISPOSABLE_EMAIL)])
@@ -105,7 +110,7 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
         # index says when the email has an account already (or a parallel request has just
         # committed one); everything the attempt wrote is then undone.
         try:
-            return _account_create(partner=partner, data=data, actor=actor)
+            return _account_create(partner=partner, data=data, actor=actor, read=read)
         except IntegrityError as exc:
             if not _email_taken(exc):
                 raise
@@ -117,10 +122,12 @@ def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provision
     raise UserAlreadyExists(data.email)
 
 
-def _account_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
+def _account_create(
+    *, partner: Partner, data: UserInput, actor: Actor, read: DomainCompany | None
+) -> Provisioned:
     """A new account through the flows of DESIGN §4, its rows inserted together (rows.py).
     IntegrityError on EMAIL_CONSTRAINT: the email has an account."""
-    known, registrations = directory_facts(data.email)
+    known, registrations = directory_facts(data.email, read=read)
     # Flows 1 and 2 write offices or a company before the account's rows and need a
     # transaction around them all; flow 3's rows are one statement, atomic by itself. Within
     # a caller's transaction, a savepoint keeps a refused insert from aborting it.

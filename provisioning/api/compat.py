@@ -82,13 +82,19 @@ class CompatUsersView(APIView):
     parser_classes: list = []  # the body is read as JSON whatever its Content-Type
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJson
+    _parsed: dict | None = None  # the JSON body, parsed once per request
 
     # --- calls ----------------------------------------------------------------------------
 
     @docs.create
     def post(self, request):
         data = create_request(self._body(request))
-        result = user_create(partner=self.partner, data=data, actor=self.actor)
+        result = user_create(
+            partner=self.partner,
+            data=data,
+            actor=self.actor,
+            read=getattr(request, "domain_company", None),
+        )
         if result.linked:
             message = "User has been successfully linked to your API key"
         elif result.user.status == UserStatus.ACTIVATED:
@@ -140,12 +146,23 @@ class CompatUsersView(APIView):
     def actor(self) -> Actor:
         return Actor.partner(self.request.auth)
 
-    def _body(self, request) -> dict:
+    def admission_email(self, request) -> str | None:
+        """A create's email, for the key check to read its domain's company with the key."""
+        if request.method != "POST":
+            return None
         try:
-            body = request.body
-        except RequestDataTooBig:
-            raise CompatError("the body is too large") from None
-        return json_object(body)
+            return self._body(request).get("email")
+        except CompatError:
+            return None  # refused with the right answer once the key has passed
+
+    def _body(self, request) -> dict:
+        if self._parsed is None:
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                raise CompatError("the body is too large") from None
+            self._parsed = json_object(body)
+        return self._parsed
 
     def _provisioned(self, result: Provisioned, message: str) -> HttpResponse:
         user = result.user

@@ -13,7 +13,12 @@ from provisioning.models import AuditEvent, Membership, OutboxMessage, PartnerEv
 from provisioning.models.audit import ActorType
 from provisioning.ratelimit import api_request_admit
 from provisioning.rows import _id_blocks, new_rows, row_insert
-from provisioning.selectors import domain_company, membership_by_email, user_by_email_locked
+from provisioning.selectors import (
+    DomainCompany,
+    domain_company,
+    membership_by_email,
+    user_by_email_locked,
+)
 from provisioning.tests.factories import (
     CompanyDomainFactory,
     CompanyFactory,
@@ -104,6 +109,24 @@ def test_the_key_check_counts_only_keys_that_pass(settings):
     partner.is_active = False
     partner.save(update_fields=["is_active"])
     assert api_request_admit(raw, now=now).key is None
+
+
+def test_the_key_check_reads_the_company_of_the_domain_it_is_given():
+    require(connection.vendor == "postgresql", "one statement on PostgreSQL only")
+    company = CompanyFactory(legal_name="ACME Cargo GmbH")
+    CompanyDomainFactory(company=company, domain="acme-cargo.de")
+    key, raw = api_key_for(PartnerFactory())
+
+    read = api_request_admit(raw, email_domain="acme-cargo.de").domain_company
+    assert read.domain == "acme-cargo.de"
+    assert fields(read.company) == fields(company)
+    unknown = api_request_admit(raw, email_domain="newco.example")
+    assert unknown.key == key
+    assert unknown.domain_company == DomainCompany("newco.example", None)
+    assert api_request_admit(raw).domain_company is None  # not asked, not read
+    refused = api_request_admit(key.prefix + ".wrong", email_domain="acme-cargo.de")
+    assert refused.key is None
+    assert refused.domain_company is None
 
 
 def _audit(note: str) -> AuditEvent:

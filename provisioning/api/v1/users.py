@@ -1,8 +1,10 @@
 """`/api/v1/users` — the partner's users (DESIGN §5.3). Thin: check the request, call one
 provisioning service, render; the services hold every rule."""
 
+import json
 import re
 
+from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -103,6 +105,18 @@ class UsersView(PartnerApiView):
             return User.objects.none()
         return partner_members(partner=self.partner)
 
+    def admission_email(self, request) -> str | None:
+        """A create's email, for the key check to read its domain's company with the key.
+        The raw body is read, not `request.data`: a parse error must still be answered as
+        such once the key has passed."""
+        if request.method != "POST":
+            return None
+        try:
+            body = json.loads(request.body)
+        except (RequestDataTooBig, ValueError, RecursionError):
+            return None
+        return body.get("email") if isinstance(body, dict) else None
+
     def cursor_ordering(self, request):
         return USER_ORDERINGS.get(request.query_params.get("ordering") or "-created_at")
 
@@ -162,7 +176,12 @@ class UsersView(PartnerApiView):
 
         def create() -> Answer:
             try:
-                result = user_create(partner=self.partner, data=data, actor=self.actor)
+                result = user_create(
+                    partner=self.partner,
+                    data=data,
+                    actor=self.actor,
+                    read=getattr(request, "domain_company", None),
+                )
             except ProvisioningError as exc:
                 answer = refusal(exc)
                 return Answer(answer.status_code, answer.data)
