@@ -5,9 +5,10 @@ RETURNING` per request increments the key's counter and reads it in a single ato
 statement, so concurrent requests (threads, processes, hosts) never lose a hit. It works on
 the embedded SQLite as on PostgreSQL, without Redis, and keeps no state in the process.
 
-On PostgreSQL a call's admission — the key check, the count, and for a create the company of
-the new user's email domain — is one statement: one round trip to the database where a
-create would otherwise pay two before its insert.
+On PostgreSQL a call's admission — the key check, the count, and what the call reads first
+(`Lookahead`: a create's email domain's company, a login token's member) — is one
+statement: one round trip to the database where the call would otherwise pay two before its
+insert.
 """
 
 import math
@@ -20,11 +21,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from .domains import email_domain, is_free_mail
 from .keys import api_key_authenticate, api_key_mark_used, parse_raw_key
 from .models import ApiKey, Company, Partner, RateLimitWindow
 from .models.partners import hash_api_key
 from .rows import hot_cursor, hydrate_at, select_list, table
-from .selectors import DomainCompany, domain_company_sql
+from .selectors import DomainCompany, MemberRead, domain_company_sql, member_sql, membership_at
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
@@ -48,17 +50,50 @@ def parse_rate(text: str) -> Rate:
 
 
 @dataclass(frozen=True)
+class Lookahead:
+    """What a partner call reads first, for its admission statement to read along (once the
+    key has passed): the company of a create's email domain, the member a login token is for.
+    """
+
+    domain: str | None = None
+    member_email: str | None = None  # normalised, as the service looks it up
+
+    # Both read a request before it is validated: a wrong value only costs a lookup that
+    # finds nothing, and the services take an answer only for the value they accepted.
+
+    @classmethod
+    def create(cls, email) -> "Lookahead | None":
+        """A create of email: its domain's company, if a company could own the domain."""
+        if not _may_be_address(email):
+            return None
+        domain = email_domain(email)
+        return cls(domain=domain) if domain and not is_free_mail(domain) else None
+
+    @classmethod
+    def member(cls, email) -> "Lookahead | None":
+        """A call about the key's partner's member of email."""
+        return cls(member_email=email.strip().lower()) if _may_be_address(email) else None
+
+
+def _may_be_address(value) -> bool:
+    # Control characters (NUL would not even reach PostgreSQL) and lone surrogates are not
+    # printable; longer than 254 characters is no address (RFC 5321).
+    return isinstance(value, str) and "@" in value and len(value) <= 254 and value.isprintable()
+
+
+@dataclass(frozen=True)
 class Admission:
     """A partner request's key (None: refused), past the rate limit the seconds to wait, and
-    the company of the email domain it was asked to read (None: not read)."""
+    what its lookahead asked to read (None: not asked)."""
 
     key: ApiKey | None
     retry_after: float | None = None
     domain_company: DomainCompany | None = None
+    member: MemberRead | None = None
 
 
 def api_request_admit(
-    raw_key: str | None, *, now: float | None = None, email_domain: str | None = None
+    raw_key: str | None, *, now: float | None = None, lookahead: Lookahead | None = None
 ) -> Admission:
     """Authenticate raw_key and count the request against its key's rate limit.
 
@@ -66,8 +101,8 @@ def api_request_admit(
     partner call pays one round trip for both. A wrong secret counts nothing (only a found key
     is counted). Elsewhere, the two steps one after the other.
 
-    email_domain: a create's; the statement also reads the domain's company (once the key has
-    passed), which the create then takes instead of reading it again. Not read elsewhere."""
+    lookahead: on PostgreSQL the statement also reads what the call will need first, which
+    the service then takes instead of reading it again. Not read elsewhere."""
     if connection.vendor != "postgresql":
         key = api_key_authenticate(raw_key)
         return Admission(key, rate_limit_hit(api_key=key, now=now) if key else None)
@@ -77,14 +112,14 @@ def api_request_admit(
     rate = parse_rate(settings.API_RATE_LIMIT)
     now = time.time() if now is None else now
     window = int(now // rate.period)
+    ahead = lookahead or Lookahead()
+    domain, member = ahead.domain is not None, ahead.member_email is not None
     params = [prefix, hash_api_key(raw_key), window]
-    if email_domain is not None:
-        params.append(email_domain)
+    params += [value for value in (ahead.domain, ahead.member_email) if value is not None]
     with hot_cursor() as cursor:
         # Inside a caller's transaction the setting would hold for all of its writes: not there.
         cursor.execute(
-            _admit_sql(durable=connection.in_atomic_block, domain=email_domain is not None),
-            params,
+            _admit_sql(durable=connection.in_atomic_block, domain=domain, member=member), params
         )
         row = cursor.fetchone()
     if row is None:
@@ -93,16 +128,22 @@ def api_request_admit(
     partner, at = hydrate_at(Partner, row, at)
     ApiKey._meta.get_field("partner").set_cached_value(key, partner)
     api_key_mark_used(key)
-    read = None
-    if email_domain is not None:
-        read = DomainCompany(email_domain, hydrate_at(Company, row, at + 1)[0])
-    return Admission(key, _wait(rate, window, now, count=row[at]), read)
+    count, at = row[at], at + 1
+    domain_company = member_read = None
+    if domain:
+        company, at = hydrate_at(Company, row, at)
+        domain_company = DomainCompany(ahead.domain, company)
+    if member:
+        membership, at = membership_at(row, at, partner=partner, company=False)
+        member_read = MemberRead(ahead.member_email, membership)
+    return Admission(key, _wait(rate, window, now, count=count), domain_company, member_read)
 
 
 @cache
-def _admit_sql(*, durable: bool, domain: bool) -> str:
-    """The key lookup and the counter's upsert of `api_request_admit`, as one statement, and
-    with domain the company of the email domain given last (NULLs when none owns it).
+def _admit_sql(*, durable: bool, domain: bool, member: bool) -> str:
+    """The key lookup and the counter's upsert of `api_request_admit`, as one statement; with
+    domain, the company of the email domain given next (NULLs when none owns it); with member,
+    the key's partner's membership of the email given last, with its user (NULLs: none).
 
     The hash comparison happens in SQL: it compares digests of the presented key, which an
     attacker cannot steer byte by byte, so its timing reveals nothing of the secret.
@@ -123,10 +164,12 @@ def _admit_sql(*, durable: bool, domain: bool) -> str:
         f"RETURNING {hits}) "
         "SELECT k.*, (SELECT hit.hits FROM hit), "
         + (f"{select_list(Company, 'dc')}, " if domain else "")
+        + ("mu.*, " if member else "")
         # The count is the only write here; it need not wait for the disk (see above).
         + ("NULL" if durable else "set_config('synchronous_commit', 'off', true)")
         + " FROM k"
         + (f" LEFT JOIN ({domain_company_sql()}) dc ON true" if domain else "")
+        + (f" LEFT JOIN LATERAL ({member_sql('k.k_partner_id')}) mu ON true" if member else "")
     )
 
 

@@ -62,33 +62,68 @@ def membership_by_email(
     with hot_cursor() as cursor:
         cursor.execute(_membership_sql(lock, company), [partner.pk, email.strip().lower()])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    membership, at = hydrate_at(Membership, row, 0)
+    return membership_at(row, 0, partner=partner, company=company)[0] if row else None
+
+
+def membership_at(
+    row, start: int, *, partner: Partner, company: bool
+) -> tuple[Membership | None, int]:
+    """The membership whose columns (`member_sql`'s, then the company's if selected) start at
+    row[start] (None: all NULL), with user and partner attached; and where the row goes on."""
+    membership, at = hydrate_at(Membership, row, start)
     user, at = hydrate_at(User, row, at)
     if company:
-        User._meta.get_field("company").set_cached_value(user, hydrate_at(Company, row, at)[0])
-    Membership._meta.get_field("user").set_cached_value(membership, user)
-    Membership._meta.get_field("partner").set_cached_value(membership, partner)
-    return membership
+        found, at = hydrate_at(Company, row, at)
+        if user is not None:
+            User._meta.get_field("company").set_cached_value(user, found)
+    if membership is not None:
+        Membership._meta.get_field("user").set_cached_value(membership, user)
+        Membership._meta.get_field("partner").set_cached_value(membership, partner)
+    return membership, at
 
 
 @cache
 def _membership_sql(lock: bool, company: bool) -> str:
     lock_user = " FOR UPDATE OF u" if lock and connection.features.has_select_for_update else ""
-    company_columns = company_join = ""
-    if company:
-        company_columns = f", {select_list(Company, 'c')}"
-        company_join = f"LEFT JOIN {table(Company)} c ON c.id = u.{column(User, 'company')} "
+    if not company:
+        return member_sql("%s") + lock_user
     return (
-        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')}{company_columns} "  # noqa: S608 - our own names
+        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')}, "
+        f"{select_list(Company, 'c')} {_member_from('%s')} "
+        f"LEFT JOIN {table(Company)} c ON c.id = u.{column(User, 'company')} "
+        f"{_member_where()}{lock_user}"
+    )
+
+
+@cache
+def member_sql(partner: str) -> str:
+    """The membership (current or removed) and non-staff user of the email given as parameter,
+    of the partner whose id is `partner` (a placeholder, or a column of an outer query)."""
+    return (
+        f"SELECT {select_list(Membership, 'm')}, {select_list(User, 'u')} "
+        f"{_member_from(partner)} {_member_where()}"
+    )
+
+
+def _member_from(partner: str) -> str:
+    return (
         f"FROM {table(Membership)} m "
         f"JOIN {table(User)} u ON u.id = m.{column(Membership, 'user')} "
-        f"{company_join}"
-        f"WHERE m.{column(Membership, 'partner')} = %s "
-        f"AND LOWER(u.{column(User, 'email')}) = %s AND NOT u.{column(User, 'is_staff')}"
-        f"{lock_user}"
+        f"AND m.{column(Membership, 'partner')} = {partner}"
     )
+
+
+def _member_where() -> str:
+    return f"WHERE LOWER(u.{column(User, 'email')}) = %s AND NOT u.{column(User, 'is_staff')}"
+
+
+@dataclass(frozen=True)
+class MemberRead:
+    """The membership of a partner with the user of an email (None: none), as read by an
+    earlier statement of the same request (`ratelimit.api_request_admit`)."""
+
+    email: str
+    membership: Membership | None
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from .notifications import (
     email_welcome,
 )
 from .rows import new_rows, row_insert
-from .selectors import DomainCompany, membership_by_email, user_by_email_locked
+from .selectors import DomainCompany, MemberRead, membership_by_email, user_by_email_locked
 
 DISPOSABLE_EMAIL = "disposable email addresses are not accepted"
 
@@ -363,10 +363,22 @@ def _kill_completion_links(user: User) -> None:
 # --- Partner calls on an existing member ----------------------------------------------------------
 
 
-def _member(*, partner: Partner, email: str, lock: bool = False, company: bool = True) -> User:
+def _member(
+    *,
+    partner: Partner,
+    email: str,
+    lock: bool = False,
+    company: bool = True,
+    read: MemberRead | None = None,
+) -> User:
     """The partner's current member, else UserNotFound (unknown, or another partner's user)
-    or UserNotAttached (this partner removed it earlier). company: read its company too."""
-    membership = membership_by_email(partner=partner, email=email, lock=lock, company=company)
+    or UserNotAttached (this partner removed it earlier). company: read its company too.
+    read: the membership of some email, read earlier in the request (without company or
+    lock); taken when it is this email's."""
+    if read is not None and not (lock or company) and read.email == email.strip().lower():
+        membership = read.membership
+    else:
+        membership = membership_by_email(partner=partner, email=email, lock=lock, company=company)
     if membership is None:
         raise UserNotFound(email)
     if membership.removed_at is not None:
@@ -374,9 +386,14 @@ def _member(*, partner: Partner, email: str, lock: bool = False, company: bool =
     return membership.user
 
 
-def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
-    """A one-time portal login token for an activated member. Returns (user, raw token)."""
-    user = _member(partner=partner, email=email, company=False)
+def user_issue_token(
+    *, partner: Partner, email: str, actor: Actor, read: MemberRead | None = None
+) -> tuple[User, str]:
+    """A one-time portal login token for an activated member. Returns (user, raw token).
+
+    read: the member, when the caller has read it already (the partner API reads it with
+    the key); otherwise it is read here."""
+    user = _member(partner=partner, email=email, company=False, read=read)
     if user.status == Status.DISABLED:
         raise UserDisabled(email)
     if user.status != Status.ACTIVATED:

@@ -27,6 +27,7 @@ from ..errors import (
 )
 from ..links import login_link
 from ..models import UserStatus
+from ..ratelimit import Lookahead
 from ..services import (
     Provisioned,
     user_add_offices,
@@ -106,7 +107,12 @@ class CompatUsersView(APIView):
     @docs.token
     def get(self, request):
         email = email_param(request.query_params.get("email"))
-        user, raw_token = user_issue_token(partner=self.partner, email=email, actor=self.actor)
+        user, raw_token = user_issue_token(
+            partner=self.partner,
+            email=email,
+            actor=self.actor,
+            read=getattr(request, "member", None),
+        )
         return self._ok(
             status=STATUS_WORDS[user.status],
             message=f"Successful request: login link generated: {user.email}",
@@ -146,14 +152,17 @@ class CompatUsersView(APIView):
     def actor(self) -> Actor:
         return Actor.partner(self.request.auth)
 
-    def admission_email(self, request) -> str | None:
-        """A create's email, for the key check to read its domain's company with the key."""
-        if request.method != "POST":
-            return None
-        try:
-            return self._body(request).get("email")
-        except CompatError:
-            return None  # refused with the right answer once the key has passed
+    def admission_lookahead(self, request) -> Lookahead | None:
+        """What the key check reads along: a create's domain company, a token's member."""
+        if request.method == "POST":
+            try:
+                return Lookahead.create(self._body(request).get("email"))
+            except CompatError:
+                return None  # refused with the right answer once the key has passed
+        if request.method == "GET":
+            email = request.query_params.get("email")
+            return Lookahead.member(email.strip().replace(" ", "+") if email else None)
+        return None
 
     def _body(self, request) -> dict:
         if self._parsed is None:

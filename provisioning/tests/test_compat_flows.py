@@ -257,3 +257,15 @@ def test_on_postgresql_a_create_reads_the_domain_with_the_key_and_writes_in_one_
     response = compat.post(person("Anna@ACME-Cargo.DE", countryCode="DE"))
     assert created(response).company == directory.acme
     assert created(response).status == "activated"
+
+
+def test_on_postgresql_a_login_token_reads_the_member_with_the_key(compat, directory):
+    require(connection.vendor == "postgresql", "the one-statement steps of PostgreSQL")
+    created(compat.post(person("anna@acme-cargo.de", countryCode="DE")))
+    with CaptureQueriesContext(connection) as queries:
+        response = compat.get(" Anna@acme-cargo.de")
+    assert response.status_code == 200
+    assert response.json()["status"] == "Activated"
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 2  # the key check with the member; the token and its audit row
+    assert "provisioning_membership" in statements[0]

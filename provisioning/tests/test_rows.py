@@ -11,10 +11,11 @@ from conftest import require
 from provisioning import rows as rows_module
 from provisioning.models import AuditEvent, Membership, OutboxMessage, PartnerEvent, User
 from provisioning.models.audit import ActorType
-from provisioning.ratelimit import api_request_admit
+from provisioning.ratelimit import Lookahead, api_request_admit
 from provisioning.rows import _id_blocks, new_rows, row_insert
 from provisioning.selectors import (
     DomainCompany,
+    MemberRead,
     domain_company,
     membership_by_email,
     user_by_email_locked,
@@ -117,16 +118,43 @@ def test_the_key_check_reads_the_company_of_the_domain_it_is_given():
     CompanyDomainFactory(company=company, domain="acme-cargo.de")
     key, raw = api_key_for(PartnerFactory())
 
-    read = api_request_admit(raw, email_domain="acme-cargo.de").domain_company
-    assert read.domain == "acme-cargo.de"
-    assert fields(read.company) == fields(company)
-    unknown = api_request_admit(raw, email_domain="newco.example")
+    read = api_request_admit(raw, lookahead=Lookahead.create("anna@acme-cargo.de"))
+    assert read.domain_company.domain == "acme-cargo.de"
+    assert fields(read.domain_company.company) == fields(company)
+    assert read.member is None  # not asked, not read
+    unknown = api_request_admit(raw, lookahead=Lookahead.create("bob@NewCo.example "))
     assert unknown.key == key
     assert unknown.domain_company == DomainCompany("newco.example", None)
-    assert api_request_admit(raw).domain_company is None  # not asked, not read
-    refused = api_request_admit(key.prefix + ".wrong", email_domain="acme-cargo.de")
+    assert api_request_admit(raw).domain_company is None
+    refused = api_request_admit(key.prefix + ".wrong", lookahead=Lookahead.create("a@acme.de"))
     assert refused.key is None
     assert refused.domain_company is None
+    assert Lookahead.create("anna@gmail.com") is None  # free mail never identifies a company
+    # What the database could not take, or no address could be, is not looked up.
+    assert Lookahead.create("anna@acme\x00.de") is None
+    assert Lookahead.member("anna\ud800@acme.de") is None
+    assert Lookahead.member("a" * 250 + "@acme.de") is None
+
+
+def test_the_key_check_reads_the_member_of_its_own_partner_as_the_member_read_does():
+    require(connection.vendor == "postgresql", "one statement on PostgreSQL only")
+    partner, other = PartnerFactory(), PartnerFactory()
+    company = CompanyFactory()
+    anna = UserFactory(email="anna@acme-cargo.de", company=company)
+    Membership.objects.create(user=anna, partner=partner)
+    Membership.objects.create(user=UserFactory(email="bob@acme-cargo.de"), partner=other)
+    _, raw = api_key_for(partner)
+
+    read = api_request_admit(raw, lookahead=Lookahead.member(" Anna@ACME-cargo.de")).member
+    expected = membership_by_email(partner=partner, email="anna@acme-cargo.de", company=False)
+    assert read.email == "anna@acme-cargo.de"
+    assert fields(read.membership) == fields(expected)
+    assert fields(read.membership.user) == fields(expected.user)
+    assert read.membership.partner == partner
+    # Another partner's user is not this key's to read.
+    assert api_request_admit(raw, lookahead=Lookahead.member("bob@acme-cargo.de")).member == (
+        MemberRead("bob@acme-cargo.de", None)
+    )
 
 
 def _audit(note: str) -> AuditEvent:

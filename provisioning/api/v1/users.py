@@ -17,6 +17,7 @@ from ...idempotency import Answer, idempotent_call, request_hash
 from ...links import login_link
 from ...models import LoginToken, User
 from ...models.links import hash_token
+from ...ratelimit import Lookahead
 from ...selectors import partner_member_by_ref, partner_members
 from ...services import (
     Provisioned,
@@ -105,17 +106,17 @@ class UsersView(PartnerApiView):
             return User.objects.none()
         return partner_members(partner=self.partner)
 
-    def admission_email(self, request) -> str | None:
-        """A create's email, for the key check to read its domain's company with the key.
-        The raw body is read, not `request.data`: a parse error must still be answered as
-        such once the key has passed."""
+    def admission_lookahead(self, request) -> Lookahead | None:
+        """A create's email domain company, for the key check to read along. The raw body is
+        read, not `request.data`: a parse error must still be answered as such once the key
+        has passed."""
         if request.method != "POST":
             return None
         try:
             body = json.loads(request.body)
         except (RequestDataTooBig, ValueError, RecursionError):
             return None
-        return body.get("email") if isinstance(body, dict) else None
+        return Lookahead.create(body.get("email")) if isinstance(body, dict) else None
 
     def cursor_ordering(self, request):
         return USER_ORDERINGS.get(request.query_params.get("ordering") or "-created_at")
