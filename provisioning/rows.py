@@ -54,9 +54,15 @@ def select_list(model: type[Model], alias: str, *, label: str = "") -> str:
     )
 
 
+@cache
 def width(model: type[Model]) -> int:
     """How many values of a result row `select_list(model, …)` stands for."""
     return len(model._meta.concrete_fields)
+
+
+@cache
+def _pk_index(model: type[Model]) -> int:
+    return model._meta.concrete_fields.index(model._meta.pk)
 
 
 @cache
@@ -95,8 +101,7 @@ def hydrate_at(model: type[Model], row: Sequence, start: int) -> tuple[Model | N
     its primary key is NULL), and where the next model's columns start."""
     end = start + width(model)
     values = row[start:end]
-    pk_index = model._meta.concrete_fields.index(model._meta.pk)
-    return (hydrate(model, values) if values[pk_index] is not None else None), end
+    return (hydrate(model, values) if values[_pk_index(model)] is not None else None), end
 
 
 class _Preparing:
@@ -326,7 +331,7 @@ def _insert_statement(shape: tuple[tuple[type[Model], bool], ...]) -> str:
     for n, (model, with_pk) in enumerate(shape):
         name = table(model)
         columns = ", ".join(
-            connection.ops.quote_name(column) for column, _, _ in _row_plan(model, with_pk)
+            connection.ops.quote_name(column) for column, *_ in _row_plan(model, with_pk)
         )
         pk = connection.ops.quote_name(model._meta.pk.column)
         inserts.append(
@@ -362,9 +367,12 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 @cache
-def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, Field | None], ...]:
-    """(column, attname, field) for each column a row of model writes; field only for the
-    columns whose value goes through the field's own preparation (None: read as it is)."""
+def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, Field | None, bool], ...]:
+    """(column, attname, field, moment) for each column a row of model writes. field: only
+    for the columns whose value goes through the field's own preparation (None: read as it
+    is). moment: a plain DateTimeField, whose preparation keeps an aware datetime as it is, so
+    that one is written as its ISO text directly (a naive one goes through the field, which
+    warns and makes it aware)."""
     plan = []
     for field in model._meta.local_concrete_fields:
         if field.primary_key and not with_pk:
@@ -372,7 +380,8 @@ def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, Field 
         as_is = type(field) in _READ_AS_IS or (
             type(field) is models.JSONField and field.encoder is None
         )
-        plan.append((field.column, field.attname, None if as_is else field))
+        moment = type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add)
+        plan.append((field.column, field.attname, None if as_is else field, moment))
     return tuple(plan)
 
 
@@ -383,11 +392,14 @@ def _rows_json(model: type[Model], objs: list[Model]) -> str:
     rows = []
     for obj in objs:
         row = {}
-        for column, attname, field in _row_plan(model, obj.pk is not None):
-            if field is not None:
+        for column, attname, field, moment in _row_plan(model, obj.pk is not None):
+            value = getattr(obj, attname)
+            if moment and value is None:
+                pass  # NULL, as the field would send it
+            elif moment and type(value) is datetime.datetime and value.tzinfo is not None:
+                value = value.isoformat()
+            elif field is not None:
                 value = field.get_db_prep_save(field.pre_save(obj, add=True), db)
-            else:
-                value = getattr(obj, attname)
             if type(value) not in _PLAIN and hasattr(value, "resolve_expression"):
                 raise TypeError(f"{model.__name__}.{attname}: expressions are not supported")
             row[column] = value

@@ -1,6 +1,9 @@
 """The hot path's hand-written reads and batched inserts give what the ORM would."""
 
+import datetime
 import time
+from contextlib import nullcontext
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -275,6 +278,31 @@ def test_new_rows_read_back_as_the_orm_writes_them():
     again = PartnerEvent.objects.get(pk=batched_event.pk)
     assert (again.public_id, again.user_id) == (batched_event.public_id, batched.pk)
     assert User.objects.get(pk=batched.pk).status_changed_at == moment
+
+
+def test_new_rows_store_moments_of_any_zone_none_and_naive_ones_as_the_orm_does(settings):
+    require(connection.vendor == "postgresql", "the batched insert of PostgreSQL")
+    settings.TIME_ZONE = "Europe/Berlin"  # where a naive moment is taken to be
+    partner = PartnerFactory()
+    tokyo = datetime.datetime(2026, 3, 1, 9, 30, 0, 250000, tzinfo=ZoneInfo("Asia/Tokyo"))
+    naive = datetime.datetime(2026, 3, 1, 9, 30, 0, 250000)
+    for created, removed in ((tokyo, None), (naive, tokyo)):
+        by_orm, batched = UserFactory(), UserFactory()
+        with pytest.warns(RuntimeWarning, match="naive") if created is naive else nullcontext():
+            orm = Membership.objects.create(
+                user=by_orm, partner=partner, created_at=created, removed_at=removed
+            )
+            with new_rows():
+                row = row_insert(
+                    Membership(
+                        user=batched, partner=partner, created_at=created, removed_at=removed
+                    )
+                )
+        stored = Membership.objects.get(pk=row.pk)
+        expected = Membership.objects.get(pk=orm.pk)
+        assert (stored.created_at, stored.removed_at) == (expected.created_at, expected.removed_at)
+    assert stored.removed_at == tokyo
+    assert stored.created_at == naive.replace(tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 @pytest.mark.postgres
