@@ -370,9 +370,9 @@ _PLAIN = frozenset({str, int, bool, float, type(None)})
 def _row_plan(model: type[Model], with_pk: bool) -> tuple[tuple[str, str, Field | None, bool], ...]:
     """(column, attname, field, moment) for each column a row of model writes. field: only
     for the columns whose value goes through the field's own preparation (None: read as it
-    is). moment: a plain DateTimeField, whose preparation keeps an aware datetime as it is, so
-    that one is written as its ISO text directly (a naive one goes through the field, which
-    warns and makes it aware)."""
+    is). moment: a plain DateTimeField, whose preparation keeps None and an aware datetime as
+    they are, so that these are written directly, the datetime as its ISO text (a naive one
+    goes through the field, which warns and makes it aware)."""
     plan = []
     for field in model._meta.local_concrete_fields:
         if field.primary_key and not with_pk:
