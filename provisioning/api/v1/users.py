@@ -1,7 +1,6 @@
 """`/api/v1/users` — the partner's users (DESIGN §5.3). Thin: check the request, call one
 provisioning service, render; the services hold every rule."""
 
-import json
 import re
 
 from django.core.exceptions import RequestDataTooBig
@@ -26,7 +25,7 @@ from ...services import (
     user_issue_token,
     user_remove_from_partner,
 )
-from ..compat_input import create_request, offices_request
+from ..compat_input import CompatError, create_request, json_object, offices_request
 from .base import PartnerApiView
 from .docs import RETRY_AFTER, errors, list_errors
 from .errors import NOT_FOUND, invalid, refusal
@@ -113,10 +112,9 @@ class UsersView(PartnerApiView):
         if request.method != "POST":
             return None
         try:
-            body = json.loads(request.body)
-        except (RequestDataTooBig, ValueError, RecursionError):
+            return Lookahead.create(json_object(request.body).get("email"))
+        except (RequestDataTooBig, CompatError):
             return None
-        return Lookahead.create(body.get("email")) if isinstance(body, dict) else None
 
     def cursor_ordering(self, request):
         return USER_ORDERINGS.get(request.query_params.get("ordering") or "-created_at")
