@@ -115,6 +115,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The partner API's hot statements are prepared once per connection (provisioning/rows.py).
 # A PgBouncer in transaction mode before 1.21 cannot carry prepared statements.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# The test run's own database (default: "test_" + the database's name), so that two runs on
+# one server never drop each other's.
+if env("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "provisioning.User"
