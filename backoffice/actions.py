@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from django import forms
 
-from provisioning.audit import Actor
-from provisioning.models import User, UserStatus
-from provisioning.services import InvalidTransition
-from provisioning.support_services import (
+from backoffice.forms import EmptyForm, EraseForm, NoteOnlyForm, RejectForm
+from backoffice.services import account_erase
+from provisioning.accounts.services import InvalidTransition
+from provisioning.accounts.transitions import (
     Outcome,
     user_activate_by_support,
     user_is_erased,
@@ -20,9 +20,8 @@ from provisioning.support_services import (
     user_reopen,
     user_resend_completion_link,
 )
-
-from .forms import EmptyForm, EraseForm, NoteOnlyForm, RejectForm
-from .services import account_erase
+from provisioning.audit.records import Actor
+from provisioning.models import User, UserStatus
 
 MAX_BULK = 100
 

@@ -2,7 +2,7 @@
 actions on accounts (DESIGN §7).
 
 Thin by design: the queue's reads are in selectors.py and queue.py, the writes in
-provisioning.support_services and backoffice.services; these views check the permission,
+provisioning.accounts.transitions and backoffice.services; these views check the permission,
 validate the confirmation form, call one service per account and render.
 """
 
@@ -17,16 +17,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from provisioning.audit import Actor
-from provisioning.domains import email_domain, is_free_mail
-from provisioning.models import UserStatus
-from provisioning.support_services import user_activate_by_support
-
-from . import totp_admin  # noqa: F401 - registers the staff authenticators' admin
-from .actions import ACTIONS, MAX_BULK, AccountAction, Report
-from .forms import ActivateForm, ContactedForm, NoteForm
-from .models import Account
-from .queue import (
+from backoffice import totp_admin  # noqa: F401 - registers the staff authenticators' admin
+from backoffice.actions import ACTIONS, MAX_BULK, AccountAction, Report
+from backoffice.forms import ActivateForm, ContactedForm, NoteForm
+from backoffice.models import Account
+from backoffice.queue import (
     AgeFilter,
     ContactedFilter,
     CountryFilter,
@@ -36,9 +31,9 @@ from .queue import (
     StatusViewFilter,
     age_bucket,
 )
-from .recognition_summary import recognition_summary
-from .search import queue_search
-from .selectors import (
+from backoffice.recognition_summary import recognition_summary
+from backoffice.search import queue_search
+from backoffice.selectors import (
     account_get,
     account_history,
     account_memberships,
@@ -51,7 +46,11 @@ from .selectors import (
     queue_position_neighbours,
     queue_stats,
 )
-from .services import account_contacted_mark, account_note_add
+from backoffice.services import account_contacted_mark, account_note_add
+from provisioning.accounts.domains import email_domain, is_free_mail
+from provisioning.accounts.transitions import user_activate_by_support
+from provisioning.audit.records import Actor
+from provisioning.models import UserStatus
 
 ACT_PERMISSION = "backoffice.act_on_accounts"
 SHORT_REASONS = {

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 
-from .auth import StaffAuthenticationForm, second_factor_satisfied
+from backoffice.auth import StaffAuthenticationForm, second_factor_satisfied
 
 
 class SupportAdminSite(admin.AdminSite):

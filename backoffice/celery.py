@@ -10,7 +10,7 @@ app.autodiscover_tasks()
 
 
 class OutboxRelayStep(bootsteps.StartStopStep):
-    """Runs the outbox relay (provisioning/relay.py) in a thread of every worker, so that the
+    """Runs the outbox relay (provisioning/delivery/relay.py) in a thread of every worker, so that the
     same `celery worker` command that delivers the outbox also hands it over. Started after the
     pool, so that prefork children are forked before the thread exists."""
 
@@ -23,7 +23,7 @@ class OutboxRelayStep(bootsteps.StartStopStep):
         return settings.OUTBOX_RELAY and not worker.app.conf.task_always_eager
 
     def create(self, worker):
-        from provisioning.relay import OutboxRelay
+        from provisioning.delivery.relay import OutboxRelay
 
         return OutboxRelay()
 

@@ -6,17 +6,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_countries import countries
 
-from provisioning.domains import email_domain, is_free_mail
-from provisioning.inputs import OfficeInput
-from provisioning.support_services import CompanyDraft
+from backoffice.models import ContactChannel
+from backoffice.selectors import Suggestion, account_country
+from provisioning.accounts.domains import email_domain, is_free_mail
+from provisioning.accounts.inputs import OfficeInput
+from provisioning.accounts.transitions import CompanyDraft
 from recognition.validators import (
     airport_country,
     validate_cass_code,
     validate_iata_agent_code,
 )
-
-from .models import ContactChannel
-from .selectors import Suggestion, account_country
 
 NEW = "new"
 COUNTRY_CHOICES = [("", "—"), *countries]

@@ -9,8 +9,8 @@ company-wide list of missing customer IDs.
 
 from dataclasses import dataclass, field
 
+from provisioning.forwarder.portal import missing_customer_ids, office_facts
 from provisioning.models import Office, User
-from provisioning.portal import missing_customer_ids, office_facts
 from recognition.models import Airline
 from recognition.rules import AirlineAnswer, Channel, Place
 from recognition.services import recognition_get

@@ -21,7 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from provisioning.domains import email_domain, is_free_mail
+from backoffice.models import AccountNote
+from provisioning.accounts.domains import email_domain, is_free_mail
 from provisioning.models import (
     AuditEvent,
     Company,
@@ -33,8 +34,6 @@ from provisioning.models import (
     UserStatus,
 )
 from recognition.models import CassRegistration
-
-from .models import AccountNote
 
 # Counts per pending reason stop here: past it the queue shows "10,000+" instead of counting
 # every pending row.

@@ -1,6 +1,6 @@
 """Writes of the support back-office's own data: internal notes and the contacted mark.
 
-The account's transitions are provisioning's (`provisioning.support_services`); erasure is
+The account's transitions are provisioning's (`provisioning.accounts.transitions`); erasure is
 wrapped here because the notes written about a person are personal data too.
 """
 
@@ -9,11 +9,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from provisioning.audit import Actor, audit_record
+from backoffice.models import AccountNote, ContactChannel, ContactMark
+from provisioning.accounts.transitions import Outcome, user_erase
+from provisioning.audit.records import Actor, audit_record
 from provisioning.models import User
-from provisioning.support_services import Outcome, user_erase
-
-from .models import AccountNote, ContactChannel, ContactMark
 
 ERASED_NOTE = "(erased with the account's personal data)"
 
@@ -57,7 +56,7 @@ def account_contacted_mark(
 
 
 def account_erase(*, user: User, actor: Actor) -> Outcome:
-    """Erase the account's personal data (provisioning.support_services.user_erase) and the
+    """Erase the account's personal data (provisioning.accounts.transitions.user_erase) and the
     text of the internal notes about it, in one transaction."""
     with transaction.atomic():
         outcome = user_erase(user=user, actor=actor)

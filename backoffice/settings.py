@@ -247,7 +247,7 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
-# The outbox relay (provisioning/relay.py) runs in every `celery worker` unless OUTBOX_RELAY is
+# The outbox relay (provisioning/delivery/relay.py) runs in every `celery worker` unless OUTBOX_RELAY is
 # false there: it queues the delivery of committed outbox rows, woken by PostgreSQL's NOTIFY,
 # and looks anyway every OUTBOX_RELAY_POLL_SECONDS (its only way on SQLite).
 OUTBOX_RELAY = env.bool("OUTBOX_RELAY", default=True)
@@ -294,7 +294,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["provisioning.api.openapi.endpoints_preprocess"],
+    "PREPROCESSING_HOOKS": ["provisioning.partner_api.openapi.endpoints_preprocess"],
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "provisioning.models.users.UserStatus",
         "PendingReasonEnum": "provisioning.models.users.PendingReason",

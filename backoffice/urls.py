@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import healthz
+from backoffice.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("api/v1/", include("provisioning.api.v1.urls")),
+    path("api/v1/", include("provisioning.partner_api.v1.urls")),
     path("", include("provisioning.urls")),
 ]
 

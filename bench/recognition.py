@@ -35,9 +35,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from provisioning.api.recognition import office_facts_list  # noqa: E402
-from provisioning.keys import api_key_create  # noqa: E402
 from provisioning.models import Company, Membership, Office, Partner, User  # noqa: E402
+from provisioning.partner_api.keys import api_key_create  # noqa: E402
+from provisioning.partner_api.recognition import office_facts_list  # noqa: E402
 from recognition.models import (  # noqa: E402
     Airline,
     AirlineCassConfiguration,

@@ -8,9 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
-from .keys import api_key_create
-from .models import (
+from provisioning.cass import admin as cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
+from provisioning.models import (
     ApiKey,
     AuditEvent,
     Company,
@@ -22,7 +21,8 @@ from .models import (
     PartnerEvent,
     User,
 )
-from .models.outbox import OutboxKind, OutboxStatus
+from provisioning.models.outbox import OutboxKind, OutboxStatus
+from provisioning.partner_api.keys import api_key_create
 
 # Partners and forwarders type bare host names; they mean https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}

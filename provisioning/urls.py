@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
-from .api.compat import CompatUsersView
-from .views import completion, portal
+from provisioning.forwarder.views import completion, portal
+from provisioning.partner_api.compat import CompatUsersView
 
 app_name = "provisioning"
 

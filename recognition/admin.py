@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from .models import (
+from recognition.models import (
     Airline,
     AirlineCassConfiguration,
     AirlineCustomerId,
     CassRegistration,
     ColoaderCoverage,
 )
-from .validators import cass_check_digit_ok
+from recognition.validators import cass_check_digit_ok
 
 
 @admin.register(Airline)

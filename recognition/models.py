@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 
-from .validators import (
+from recognition.validators import (
     validate_airline_code,
     validate_airport_code,
     validate_awb_prefix,

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django_countries import countries
 
-from .validators import airport_country
+from recognition.validators import airport_country
 
 
 class SearchType(StrEnum):

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db.models import Q
 
-from .models import Airline, AirlineCustomerId, CassRegistration, ColoaderCoverage
-from .rules import (
+from recognition.models import Airline, AirlineCustomerId, CassRegistration, ColoaderCoverage
+from recognition.rules import (
     AirlineFacts,
     CoverageRow,
     ForwarderFacts,

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from backoffice.models import AccountNote, ContactMark
 from backoffice.selectors import company_suggestions, name_key
-from provisioning.audit import Actor, audit_record
+from backoffice.tests.conftest import QUEUE_URL, account_url, pending
+from provisioning.audit.records import Actor, audit_record
 from provisioning.models import AuditEvent
 from provisioning.tests.factories import (
     CompanyDomainFactory,
@@ -16,8 +17,6 @@ from provisioning.tests.factories import (
     OfficeFactory,
     PartnerFactory,
 )
-
-from .conftest import QUEUE_URL, account_url, pending
 
 pytestmark = pytest.mark.django_db
 

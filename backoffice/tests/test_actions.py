@@ -4,6 +4,7 @@ first, then the effect, the audit row naming the agent and the email in the outb
 import pytest
 
 from backoffice.models import AccountNote
+from backoffice.tests.conftest import QUEUE_URL, account_url, action_url, pending
 from provisioning.models import (
     AuditEvent,
     CompanyDomain,
@@ -14,8 +15,6 @@ from provisioning.models import (
     UserStatus,
 )
 from provisioning.tests.factories import UserFactory
-
-from .conftest import QUEUE_URL, account_url, action_url, pending
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,7 @@ def test_staff_without_the_support_permission_cannot_see_the_queue(staff_client,
 def test_an_agent_with_view_permission_only_sees_no_actions_and_cannot_post(client, flow2_account):
     from django.contrib.auth.models import Permission
 
-    from .conftest import make_staff
+    from backoffice.tests.conftest import make_staff
 
     viewer = make_staff("vic@audit.example", support=False)
     viewer.user_permissions.add(Permission.objects.get(codename="view_account"))

@@ -6,10 +6,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from backoffice.tests.conftest import make_staff, pending
 from conftest import shot
 from provisioning.models import PendingReason, User
-
-from .conftest import make_staff, pending
 
 
 @pytest.mark.browser

@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from backoffice.tests.conftest import action_url, make_staff
 from provisioning.models import AuditEvent, OutboxMessage, User
-
-from .conftest import action_url, make_staff
 
 AGENTS = 6
 

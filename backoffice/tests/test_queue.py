@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from backoffice.models import ContactMark
 from backoffice.queue import Cursor
+from backoffice.tests.conftest import QUEUE_URL, make_staff, pending
 from provisioning.models import AuditEvent, PendingReason, User, UserStatus
 from provisioning.tests.factories import (
     CompanyDomainFactory,
@@ -15,8 +16,6 @@ from provisioning.tests.factories import (
     PartnerFactory,
     UserFactory,
 )
-
-from .conftest import QUEUE_URL, make_staff, pending
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
 import django_countries.fields
-import provisioning.domains
+import provisioning.accounts.domains
 import provisioning.models.users
 import recognition.validators
 from django.conf import settings
@@ -460,7 +460,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         max_length=253,
                         unique=True,
-                        validators=[provisioning.domains.validate_company_domain],
+                        validators=[provisioning.accounts.domains.validate_company_domain],
                     ),
                 ),
                 (

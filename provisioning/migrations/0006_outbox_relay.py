@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-# provisioning.outbox.OUTBOX_CHANNEL; a migration keeps its own copy so that history does not
+# provisioning.delivery.outbox.OUTBOX_CHANNEL; a migration keeps its own copy so that history does not
 # change with the code (provisioning/tests/test_outbox_relay.py listens on the constant).
 CHANNEL = "outbox_pending"
 

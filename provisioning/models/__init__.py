@@ -1,10 +1,10 @@
-from .api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
-from .audit import AuditEvent
-from .companies import Company, CompanyDomain, Office
-from .links import CompletionLink, LinkRequest, LoginToken
-from .outbox import OutboxMessage
-from .partners import ApiKey, Partner
-from .users import Membership, PendingReason, User, UserStatus
+from provisioning.models.api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
+from provisioning.models.audit import AuditEvent
+from provisioning.models.companies import Company, CompanyDomain, Office
+from provisioning.models.links import CompletionLink, LinkRequest, LoginToken
+from provisioning.models.outbox import OutboxMessage
+from provisioning.models.partners import ApiKey, Partner
+from provisioning.models.users import Membership, PendingReason, User, UserStatus
 
 __all__ = [
     "ApiKey",

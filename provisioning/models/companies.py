@@ -5,14 +5,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from provisioning.accounts.domains import validate_company_domain
 from recognition.validators import (
     airports,
     validate_airport_code,
     validate_cass_code,
     validate_iata_agent_code,
 )
-
-from ..domains import validate_company_domain
 
 
 class Company(models.Model):

@@ -66,7 +66,7 @@ class OutboxMessage(models.Model):
                 name="outbox_due_idx",
             ),
             # The relay claims pending messages not yet handed over, oldest id first
-            # (provisioning/relay.py, outbox_claim); the index holds only those.
+            # (provisioning/delivery/relay.py, outbox_claim); the index holds only those.
             models.Index(
                 fields=["id"],
                 condition=Q(status=OutboxStatus.PENDING, handed_over_at__isnull=True),

@@ -1,6 +1,5 @@
 import factory
 
-from provisioning.keys import api_key_create
 from provisioning.models import (
     Company,
     CompanyDomain,
@@ -11,6 +10,7 @@ from provisioning.models import (
     User,
     UserStatus,
 )
+from provisioning.partner_api.keys import api_key_create
 from recognition.models import CassRegistration
 
 

@@ -25,7 +25,7 @@ from django.db import connection
 
 from backoffice.celery import app as celery_app
 from conftest import require
-from provisioning.relay import OutboxRelay
+from provisioning.delivery.relay import OutboxRelay
 
 
 def wait_for(condition, what: str, timeout: float = 60.0):

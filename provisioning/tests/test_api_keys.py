@@ -7,8 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 
-from provisioning.keys import api_key_authenticate
 from provisioning.models import ApiKey, Partner
+from provisioning.partner_api.keys import api_key_authenticate
 from provisioning.tests.factories import PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

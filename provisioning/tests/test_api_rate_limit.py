@@ -9,7 +9,7 @@ from django.db import connections
 from django.test import Client
 
 from provisioning.models import ApiKey, RateLimitWindow
-from provisioning.ratelimit import parse_rate, rate_limit_hit, rate_limit_windows_purge
+from provisioning.partner_api.ratelimit import parse_rate, rate_limit_hit, rate_limit_windows_purge
 from provisioning.tests.conftest import CompatClient, V1Client
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from provisioning.keys import api_key_create
+from provisioning.partner_api.keys import api_key_create
 from provisioning.tests.factories import PartnerFactory
 
 # Beyond what the schema can say, requests can still be refused — and must be, with a 4xx:

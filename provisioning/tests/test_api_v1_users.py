@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import require
-from provisioning.keys import api_key_revoke
 from provisioning.models import ApiKey, Membership, User, UserStatus
+from provisioning.partner_api.keys import api_key_revoke
 from provisioning.tests.conftest import person
 from provisioning.tests.factories import (
     CompanyFactory,

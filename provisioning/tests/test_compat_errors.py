@@ -3,9 +3,9 @@ never fails with a server error."""
 
 import pytest
 
-from provisioning.keys import api_key_revoke
+from provisioning.accounts.services import user_remove_from_partner
 from provisioning.models import AuditEvent, Company, Membership, OutboxMessage, User, UserStatus
-from provisioning.services import user_remove_from_partner
+from provisioning.partner_api.keys import api_key_revoke
 from provisioning.tests.conftest import CompatClient, person
 from provisioning.tests.factories import MembershipFactory, PartnerFactory, UserFactory, api_key_for
 
@@ -314,6 +314,6 @@ def test_a_query_email_with_control_characters_is_refused_not_crashed(compat):
 
 
 def _system():
-    from provisioning.audit import Actor
+    from provisioning.audit.records import Actor
 
     return Actor.system()

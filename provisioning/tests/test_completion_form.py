@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from provisioning.audit import Actor
-from provisioning.inputs import UserInput
+from provisioning.accounts.inputs import UserInput
+from provisioning.accounts.services import user_create, user_send_completion_link
+from provisioning.audit.records import Actor
 from provisioning.models import CompletionLink, LinkRequest, User
-from provisioning.services import user_create, user_send_completion_link
 
 pytestmark = pytest.mark.django_db
 

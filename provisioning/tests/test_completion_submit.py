@@ -3,12 +3,12 @@ existing company is never taken over, and a resubmission corrects the forwarder'
 
 import pytest
 
-from provisioning.audit import Actor
-from provisioning.completion import CompanyDetails, user_submit_details
-from provisioning.inputs import OfficeInput, UserInput
-from provisioning.links import CompletionLinkInvalid, completion_link_live
+from provisioning.accounts.inputs import OfficeInput, UserInput
+from provisioning.accounts.links import CompletionLinkInvalid, completion_link_live
+from provisioning.accounts.services import user_create, user_send_completion_link
+from provisioning.audit.records import Actor
+from provisioning.forwarder.completion import CompanyDetails, user_submit_details
 from provisioning.models import AuditEvent, Company
-from provisioning.services import user_create, user_send_completion_link
 from provisioning.tests.factories import CompanyDomainFactory, CompanyFactory, UserFactory
 from recognition.models import Airline, AirlineCustomerId
 

@@ -6,11 +6,11 @@ import re
 import pytest
 
 from conftest import shot
-from provisioning.audit import Actor
-from provisioning.inputs import UserInput
-from provisioning.links import login_token_create
+from provisioning.accounts.inputs import UserInput
+from provisioning.accounts.links import login_token_create
+from provisioning.accounts.services import user_create
+from provisioning.audit.records import Actor
 from provisioning.models import User
-from provisioning.services import user_create
 from provisioning.tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

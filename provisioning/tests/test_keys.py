@@ -1,6 +1,6 @@
 import pytest
 
-from provisioning.keys import api_key_authenticate, api_key_create, api_key_revoke
+from provisioning.partner_api.keys import api_key_authenticate, api_key_create, api_key_revoke
 from provisioning.tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

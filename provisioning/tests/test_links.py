@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from provisioning.links import (
+from provisioning.accounts.links import (
     CompletionLinkInvalid,
     completion_link_issue,
     completion_link_resolve,

@@ -106,7 +106,7 @@ def test_a_partner_reads_its_member_but_not_before_linking(compat, other_compat,
 
 
 def compat_link(compat, capture):
-    from provisioning.links import completion_link_live, completion_link_url
+    from provisioning.accounts.links import completion_link_live, completion_link_url
 
     return completion_link_url(completion_link_live(user=User.objects.get()))
 
@@ -239,7 +239,7 @@ def test_cass_data_sends_a_user_awaiting_details_to_support(compat, capture, mai
     assert [o.airport_code for o in user.offices.all()] == ["HAM"]
     assert [m.subject for m in mailoutbox] == ["Your CargoMART account is being set up"]
     # the completion link sent earlier no longer works
-    from provisioning.links import CompletionLinkInvalid, completion_link_resolve
+    from provisioning.accounts.links import CompletionLinkInvalid, completion_link_resolve
 
     with pytest.raises(CompletionLinkInvalid):
         completion_link_resolve(token=first["link"].rsplit("/", 1)[1])

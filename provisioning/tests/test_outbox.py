@@ -8,10 +8,10 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from provisioning import outbox
+from provisioning.delivery import outbox
+from provisioning.delivery.outbox import outbox_deliver_one, outbox_email_queue, outbox_sweep_due
 from provisioning.models import OutboxMessage
 from provisioning.models.outbox import OutboxStatus
-from provisioning.outbox import outbox_deliver_one, outbox_email_queue, outbox_sweep_due
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from django.db import transaction
 
+from provisioning.delivery.outbox import outbox_email_queue
 from provisioning.models import OutboxMessage
 from provisioning.models.outbox import OutboxStatus
-from provisioning.outbox import outbox_email_queue
 from provisioning.tests.live import SmtpServer, Worker, publishing_to, shared_redis_url, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

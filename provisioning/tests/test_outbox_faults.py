@@ -8,9 +8,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from provisioning.delivery.outbox import outbox_email_queue
 from provisioning.models import OutboxMessage, User
 from provisioning.models.outbox import OutboxStatus
-from provisioning.outbox import outbox_email_queue
 from provisioning.tests.factories import api_key_for
 from provisioning.tests.live import (
     RedisServer,

@@ -16,10 +16,10 @@ from django.db import connection, transaction
 from django.test import Client
 
 from conftest import require
+from provisioning.delivery.outbox import OUTBOX_CHANNEL, outbox_email_queue
+from provisioning.delivery.relay import OutboxRelay, outbox_claim
 from provisioning.models import OutboxMessage, User
 from provisioning.models.outbox import OutboxStatus
-from provisioning.outbox import OUTBOX_CHANNEL, outbox_email_queue
-from provisioning.relay import OutboxRelay, outbox_claim
 from provisioning.tests.factories import api_key_for
 from provisioning.tests.live import (
     RedisServer,
@@ -85,7 +85,7 @@ def test_a_create_with_a_broker_configured_never_connects_to_the_broker(own_brok
     # Not one connection besides the watcher's own, and nothing queued.
     assert watcher.info("stats")["total_connections_received"] == connections_before
     assert watcher.dbsize() == 0
-    assert not [r for r in caplog.records if r.name.startswith("provisioning.outbox")]
+    assert not [r for r in caplog.records if r.name.startswith("provisioning.delivery.outbox")]
     # Each new user's email waits, committed, for a relay to hand it over.
     emails = set(User.objects.filter(is_staff=False).values_list("email", flat=True))
     waiting = OutboxMessage.objects.filter(
@@ -203,7 +203,7 @@ def test_a_commit_notifies_the_relays_once_and_a_rollback_not_at_all(postgresql,
 def test_with_the_broker_down_the_relay_puts_rows_back_and_hands_them_over_once_it_returns(
     postgresql, own_broker, caplog
 ):
-    caplog.set_level(logging.WARNING, logger="provisioning.relay")
+    caplog.set_level(logging.WARNING, logger="provisioning.delivery.relay")
     with publishing_to(own_broker.url), relay_running(poll_seconds=NOTIFIED_ONLY):
         first = queue("first@example.com")
         wait_for(lambda: queued_deliveries(own_broker.url) == [first], "the relay at work")
@@ -230,7 +230,7 @@ def test_with_the_broker_down_the_relay_puts_rows_back_and_hands_them_over_once_
 def test_a_relay_whose_database_session_is_cut_reconnects_and_misses_nothing(
     postgresql, broker_url, caplog
 ):
-    caplog.set_level(logging.WARNING, logger="provisioning.relay")
+    caplog.set_level(logging.WARNING, logger="provisioning.delivery.relay")
     with relay_running(poll_seconds=NOTIFIED_ONLY):
         first = queue("first@example.com")
         wait_for(lambda: queued_deliveries(broker_url) == [first], "the relay at work")

@@ -3,10 +3,10 @@ webhook in the outbox."""
 
 import pytest
 
-from provisioning.audit import Actor, account_state, audit_record, state_changes
+from provisioning.accounts.services import user_activate
+from provisioning.audit.records import Actor, account_state, audit_record, state_changes
 from provisioning.models import EventType, OutboxMessage, PartnerEvent, User, UserStatus
 from provisioning.models.outbox import OutboxKind
-from provisioning.services import user_activate
 from provisioning.tests.conftest import person
 from provisioning.tests.factories import MembershipFactory, UserFactory
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from provisioning.links import login_token_create
+from provisioning.accounts.links import login_token_create
 from provisioning.models import LoginToken, Membership, User
 from provisioning.tests.factories import MembershipFactory, UserFactory
 from recognition.models import Airline, AirlineCustomerId

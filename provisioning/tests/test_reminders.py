@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from provisioning.audit import Actor
-from provisioning.completion import completion_reminders_send
-from provisioning.links import completion_link_issue
+from provisioning.accounts.links import completion_link_issue
+from provisioning.accounts.services import user_send_completion_link
+from provisioning.audit.records import Actor
+from provisioning.forwarder.completion import completion_reminders_send
 from provisioning.models import AuditEvent, CompletionLink, OutboxMessage
-from provisioning.services import user_send_completion_link
 from provisioning.tests.factories import UserFactory
 
 

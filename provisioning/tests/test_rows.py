@@ -12,17 +12,17 @@ from django.utils import timezone
 
 from conftest import require
 from provisioning import rows as rows_module
-from provisioning.models import AuditEvent, Membership, OutboxMessage, PartnerEvent, User
-from provisioning.models.audit import ActorType
-from provisioning.ratelimit import Lookahead, api_request_admit
-from provisioning.rows import _id_blocks, new_rows, row_insert
-from provisioning.selectors import (
+from provisioning.accounts.selectors import (
     DomainCompany,
     MemberRead,
     domain_company,
     membership_by_email,
     user_by_email_locked,
 )
+from provisioning.models import AuditEvent, Membership, OutboxMessage, PartnerEvent, User
+from provisioning.models.audit import ActorType
+from provisioning.partner_api.ratelimit import Lookahead, api_request_admit
+from provisioning.rows import _id_blocks, new_rows, row_insert
 from provisioning.tests.factories import (
     CompanyDomainFactory,
     CompanyFactory,

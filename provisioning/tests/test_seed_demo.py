@@ -3,9 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from provisioning.keys import api_key_authenticate
 from provisioning.management.commands.seed_demo import DEMO_API_KEY, SUPPORT_EMAIL
 from provisioning.models import PendingReason, User, UserStatus
+from provisioning.partner_api.keys import api_key_authenticate
 from recognition.models import CassRegistration
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ rolled-back change sends nothing."""
 import pytest
 from django.db import transaction
 
-from provisioning.audit import Actor
-from provisioning.inputs import UserInput
+from provisioning.accounts.inputs import UserInput
+from provisioning.accounts.services import InvalidTransition, user_activate, user_create
+from provisioning.audit.records import Actor
 from provisioning.models import AuditEvent, OutboxMessage, User
-from provisioning.services import InvalidTransition, user_activate, user_create
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,9 @@ the staff member, and their email queued only with a committed change."""
 import pytest
 from django.db import transaction
 
-from provisioning.audit import Actor
-from provisioning.inputs import OfficeInput
-from provisioning.models import AuditEvent, OutboxMessage, User, UserStatus
-from provisioning.services import InvalidTransition
-from provisioning.support_services import (
+from provisioning.accounts.inputs import OfficeInput
+from provisioning.accounts.services import InvalidTransition
+from provisioning.accounts.transitions import (
     CompanyDraft,
     user_activate_by_support,
     user_erase,
@@ -16,6 +14,8 @@ from provisioning.support_services import (
     user_reopen,
     user_resend_completion_link,
 )
+from provisioning.audit.records import Actor
+from provisioning.models import AuditEvent, OutboxMessage, User, UserStatus
 from provisioning.tests.factories import CompanyFactory, OfficeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

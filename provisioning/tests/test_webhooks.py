@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
 from provisioning.models import OutboxMessage, PartnerEvent
 from provisioning.models.outbox import OutboxKind, OutboxStatus
-from provisioning.outbox import outbox_deliver_one, outbox_sweep_due
 from provisioning.tests.conftest import person
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from provisioning.keys import api_key_create
 from provisioning.models import Partner
+from provisioning.partner_api.keys import api_key_create
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from provisioning.audit import Actor
-from provisioning.cass_import import CassImportError, cass_directory_import
+from provisioning.audit.records import Actor
+from provisioning.cass.importer import CassImportError, cass_directory_import
 
 
 class Command(BaseCommand):

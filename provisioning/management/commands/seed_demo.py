@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from provisioning.keys import api_key_create
 from provisioning.models import (
     ApiKey,
     AuditEvent,
@@ -24,6 +23,7 @@ from provisioning.models import (
     User,
     UserStatus,
 )
+from provisioning.partner_api.keys import api_key_create
 from recognition.models import (
     Airline,
     AirlineCassConfiguration,

@@ -1,0 +1,118 @@
+"""The emails the provisioning flows send: one function per email, queued in the outbox.
+
+Each is called inside the transaction of the change that causes it, so a rolled-back change
+sends nothing.
+"""
+
+from django.conf import settings
+
+from provisioning.delivery.outbox import outbox_email_queue
+from provisioning.models import CompletionLink, Office, Partner, User
+
+
+def _person(user: User) -> dict:
+    return {"first_name": user.first_name or user.email, "email": user.email}
+
+
+def email_welcome(*, user: User, offices: list[Office] | None = None) -> None:
+    """offices: the user's offices when the caller has them all in hand (a new account)."""
+    if offices is not None:
+        office = min(offices, key=lambda office: office.pk, default=None)
+    else:
+        office = user.offices.order_by("id").first()
+    outbox_email_queue(
+        template="welcome",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "office": office.city if office else "",
+            "portal_url": settings.PORTAL_URL,
+        },
+    )
+
+
+def email_pending(*, user: User) -> None:
+    outbox_email_queue(
+        template="pending",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+        },
+    )
+
+
+def email_completion_link(*, user: User, link: CompletionLink, url: str) -> None:
+    outbox_email_queue(
+        template="completion_link",
+        to=user.email,
+        context={
+            **_person(user),
+            "completion_url": url,
+            "expires_on": f"{link.expires_at:%d %B %Y}",
+        },
+    )
+
+
+def email_partner_access(*, user: User, partner: Partner) -> None:
+    outbox_email_queue(
+        template="partner_access",
+        to=user.email,
+        context={**_person(user), "partner_name": partner.name},
+    )
+
+
+def email_completion_reminder(*, user: User, link: CompletionLink, url: str) -> None:
+    outbox_email_queue(
+        template="completion_reminder",
+        to=user.email,
+        context={
+            **_person(user),
+            "completion_url": url,
+            "expires_on": f"{link.expires_at:%d %B %Y}",
+        },
+    )
+
+
+def email_details_received(*, user: User) -> None:
+    offices = [f"{office.city} ({office.airport_code})" for office in user.offices.order_by("id")]
+    airlines = (
+        user.company.airline_customer_ids.order_by("airline__name").values_list(
+            "airline__name", flat=True
+        )
+        if user.company
+        else []
+    )
+    outbox_email_queue(
+        template="details_received",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "offices": ", ".join(offices) or "none",
+            "customer_id_airlines": ", ".join(dict.fromkeys(airlines)),
+        },
+    )
+
+
+def email_activated_by_support(*, user: User) -> None:
+    offices = [office.city for office in user.offices.order_by("id")]
+    outbox_email_queue(
+        template="activated_by_support",
+        to=user.email,
+        context={
+            **_person(user),
+            "company_name": user.company.legal_name if user.company else "",
+            "offices": offices,
+            "portal_url": settings.PORTAL_URL,
+        },
+    )
+
+
+def email_rejected(*, user: User, reason: str) -> None:
+    outbox_email_queue(
+        template="rejected",
+        to=user.email,
+        context={**_person(user), "reason": reason},
+    )

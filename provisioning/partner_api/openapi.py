@@ -1,0 +1,37 @@
+"""OpenAPI pieces both partner surfaces share: the two key schemes and the error answers."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class BearerKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "provisioning.partner_api.auth.BearerApiKeyAuthentication"
+    name = "bearerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer <key>` — the partner's API key.",
+        }
+
+
+class HeaderKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "provisioning.partner_api.auth.HeaderApiKeyAuthentication"
+    name = "apiKeyHeader"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "x-api-key",
+            "description": "`x-api-key: <key>` — the partner's API key (compatibility surface).",
+        }
+
+
+def endpoints_preprocess(endpoints):
+    """The compatibility route takes an optional trailing slash; document its canonical
+    form, `/solutions/users`, as partners call it."""
+    return [
+        (path.rstrip("/") if path.startswith("/solutions/") else path, regex, method, view)
+        for path, regex, method, view in endpoints
+    ]
