@@ -11,7 +11,7 @@ from django import forms
 
 from backoffice.forms import EmptyForm, EraseForm, NoteOnlyForm, RejectForm
 from backoffice.services import account_erase
-from provisioning.accounts.services import InvalidTransition
+from provisioning.accounts.errors import InvalidTransition
 from provisioning.accounts.transitions import (
     Outcome,
     user_activate_by_support,

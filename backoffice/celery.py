@@ -10,9 +10,9 @@ app.autodiscover_tasks()
 
 
 class OutboxRelayStep(bootsteps.StartStopStep):
-    """Runs the outbox relay (provisioning/delivery/relay.py) in a thread of every worker, so that the
-    same `celery worker` command that delivers the outbox also hands it over. Started after the
-    pool, so that prefork children are forked before the thread exists."""
+    """Runs the outbox relay (provisioning/delivery/relay.py) in a thread of every worker, so
+    that the same `celery worker` command that delivers the outbox also hands it over. Started
+    after the pool, so that prefork children are forked before the thread exists."""
 
     requires = ("celery.worker.components:Pool",)
 

@@ -112,9 +112,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
-# The partner API's hot statements are prepared once per connection (provisioning/rows.py).
-# A PgBouncer in transaction mode before 1.21 cannot carry prepared statements.
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # The test run's own database (default: "test_" + the database's name), so that two runs on
 # one server never drop each other's.
 if env("TEST_DATABASE_NAME", default=""):
@@ -247,7 +244,8 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=30)
-# The outbox relay (provisioning/delivery/relay.py) runs in every `celery worker` unless OUTBOX_RELAY is
+# The outbox relay (provisioning/delivery/relay.py) runs in every `celery worker` unless
+# OUTBOX_RELAY is
 # false there: it queues the delivery of committed outbox rows, woken by PostgreSQL's NOTIFY,
 # and looks anyway every OUTBOX_RELAY_POLL_SECONDS (its only way on SQLite).
 OUTBOX_RELAY = env.bool("OUTBOX_RELAY", default=True)

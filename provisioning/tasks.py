@@ -4,6 +4,8 @@ from celery import shared_task
 
 from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
 from provisioning.forwarder.completion import completion_reminders_send, link_requests_purge
+from provisioning.partner_api.idempotency import idempotency_records_purge
+from provisioning.partner_api.ratelimit import rate_limit_windows_purge
 
 
 @shared_task(bind=True, max_retries=None)
@@ -33,8 +35,5 @@ def link_requests_purge_task() -> int:
 @shared_task
 def api_housekeeping() -> None:
     """Forget idempotency records older than a day and rate-limit windows that are over."""
-    from provisioning.partner_api.idempotency import idempotency_records_purge
-    from provisioning.partner_api.ratelimit import rate_limit_windows_purge
-
     idempotency_records_purge()
     rate_limit_windows_purge()

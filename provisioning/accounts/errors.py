@@ -17,6 +17,10 @@ class InvalidInput(ProvisioningError):
         self.errors = errors
 
 
+class InvalidTransition(ProvisioningError):
+    """The account's status does not allow this change (e.g. activating a deleted account)."""
+
+
 class _UserError(ProvisioningError):
     def __init__(self, email: str):
         super().__init__(email)

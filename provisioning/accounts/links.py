@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from provisioning.models import CompletionLink, LoginToken, Membership, Partner, User, UserStatus
 from provisioning.models.links import hash_token
-from provisioning.rows import row_insert
 
 LOGIN_TOKEN_LIFETIME = timedelta(minutes=10)
 _COMPLETION_SALT = "provisioning.completion-link"
@@ -30,14 +29,12 @@ def login_token_create(*, user: User, partner: Partner) -> tuple[LoginToken, str
     token; only the token's hash is stored."""
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
-    token = row_insert(
-        LoginToken(
-            user=user,
-            partner=partner,
-            token_hash=hash_token(raw),
-            created_at=now,
-            expires_at=now + LOGIN_TOKEN_LIFETIME,
-        )
+    token = LoginToken.objects.create(
+        user=user,
+        partner=partner,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + LOGIN_TOKEN_LIFETIME,
     )
     return token, raw
 
@@ -79,23 +76,15 @@ def _signer() -> signing.Signer:
     return signing.Signer(salt=_COMPLETION_SALT)
 
 
-def completion_link_issue(*, user: User, first: bool = False) -> CompletionLink:
-    """A new completion link for user; the user's older live links stop working.
-
-    first: the account was inserted in this transaction, so there are none to stop."""
+def completion_link_issue(*, user: User) -> CompletionLink:
+    """A new completion link for user; the user's older live links stop working."""
+    completion_links_revoke(user=user)
     now = timezone.now()
-    if not first:
-        CompletionLink.objects.filter(
-            user=user, used_at__isnull=True, superseded_at__isnull=True
-        ).update(superseded_at=now)
-    return row_insert(
-        CompletionLink(
-            user=user,
-            nonce=secrets.token_urlsafe(16),
-            created_at=now,
-            expires_at=now + timedelta(days=CompletionLink.LIFETIME_DAYS),
-        ),
-        with_id=True,  # the link's URL carries it
+    return CompletionLink.objects.create(
+        user=user,
+        nonce=secrets.token_urlsafe(16),
+        created_at=now,
+        expires_at=now + timedelta(days=CompletionLink.LIFETIME_DAYS),
     )
 
 

@@ -15,14 +15,10 @@ from recognition.models import CassRegistration
 from recognition.validators import cass_check_digit_ok
 
 
-def domain_company(domain: str, *, read: selectors.DomainCompany | None = None) -> Company | None:
-    """The company owning this email domain. Free-mail domains never identify one.
-
-    read: the answer for some domain, read earlier in the request; taken when it is this one."""
+def domain_company(domain: str) -> Company | None:
+    """The company owning this email domain. Free-mail domains never identify one."""
     if is_free_mail(domain):
         return None
-    if read is not None and read.domain == domain:
-        return read.company
     return selectors.domain_company(domain)
 
 
@@ -37,13 +33,9 @@ def directory_registrations(company: Company | None) -> list[CassRegistration]:
     )
 
 
-def directory_facts(
-    email: str, *, read: selectors.DomainCompany | None = None
-) -> tuple[Company | None, list[CassRegistration]]:
-    """The email domain's company and its CASS directory entries: what the flows decide on.
-
-    read: see `domain_company`."""
-    known = domain_company(email_domain(email), read=read)
+def directory_facts(email: str) -> tuple[Company | None, list[CassRegistration]]:
+    """The email domain's company and its CASS directory entries: what the flows decide on."""
+    known = domain_company(email_domain(email))
     return known, directory_registrations(known)
 
 

@@ -1,15 +1,13 @@
-"""The transitions support makes on an account from the back-office (DESIGN §3.1, §7).
+"""The transitions of an account (DESIGN §3.1, §7): activation, and what support does from
+the back-office.
 
-One service per transition. Each locks the account row (`select_for_update` inside
-`transaction.atomic()`), returns early when the account is already where the action would
-take it — so two agents acting at once make one transition and send one email — records an
-AuditEvent naming the staff member, and queues its email in the outbox (sent after commit).
-
-Audit actions (partner events are derived from them centrally): activate → `user.activated`,
-reject → `user.disabled`, re-open → `user.pending`, resend link →
-`user.completion_link_sent`, erase → `user.erased`.
+One service per transition. Each locks the account row (`account_lock`), returns early when
+the account is already where the action would take it — so two agents acting at once make
+one transition and send one email — moves it with `account_move` (audit row and the partner
+event it names) and queues its email in the outbox (sent after commit).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,23 +16,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from provisioning.accounts.domains import validate_company_domain
+from provisioning.accounts.errors import InvalidTransition
 from provisioning.accounts.inputs import OfficeInput
 from provisioning.accounts.links import completion_link_live, completion_links_revoke
 from provisioning.accounts.matching import offices_create
-from provisioning.accounts.services import (
-    InvalidTransition,
-    user_activate,
-    user_send_completion_link,
-)
-from provisioning.audit.records import Actor, account_state, audit_record, state_changes
+from provisioning.accounts.services import user_send_completion_link
+from provisioning.accounts.state import account_lock, account_move
+from provisioning.audit.records import Actor, audit_record
 from provisioning.delivery.notifications import (
     email_activated_by_support,
     email_pending,
     email_rejected,
+    email_welcome,
 )
 from provisioning.models import (
     Company,
     CompanyDomain,
+    EventType,
     Office,
     OutboxMessage,
     PartnerEvent,
@@ -42,6 +40,7 @@ from provisioning.models import (
     User,
 )
 from provisioning.models import UserStatus as Status
+from provisioning.models.audit import AuditAction
 from provisioning.models.outbox import OutboxKind, OutboxStatus
 
 ERASED_DOMAIN = "erased.invalid"
@@ -69,16 +68,44 @@ class CompanyDraft:
     domain: str = ""
 
 
-def _lock(user: User) -> User:
-    return User.objects.select_for_update().get(pk=user.pk)
-
-
-def _refuse_staff(user: User) -> None:
-    if user.is_staff:
-        raise InvalidTransition(f"{user.email} is a staff account, not a forwarder's.")
-
-
 # --- Activate ------------------------------------------------------------------------------
+
+
+def user_activate(
+    *,
+    user: User,
+    company: Company,
+    offices: list[Office],
+    actor: Actor,
+    note: str = "",
+    replace_offices: bool = False,
+    email: Callable[..., None] = email_welcome,
+) -> User:
+    """pending or disabled → activated, attached to company and offices; welcome email.
+
+    replace_offices: the offices become the user's only ones (support chose them); otherwise
+    they are added. email: the email that tells the user (support sends its own wording).
+    Idempotent: an activated account is returned unchanged.
+    """
+    with transaction.atomic():
+        locked = account_lock(user)
+        if locked.status == Status.ACTIVATED:
+            return locked
+        if locked.status == Status.DELETED:
+            raise InvalidTransition(f"{locked.email} is deleted; create it again instead.")
+        account_move(
+            locked,
+            status=Status.ACTIVATED,
+            company=company,
+            offices=offices,
+            replace_offices=replace_offices,
+            actor=actor,
+            action=AuditAction.USER_ACTIVATED,
+            event=EventType.USER_ACTIVATED,
+            note=note,
+        )
+        email(user=locked)
+    return locked
 
 
 def user_activate_by_support(
@@ -99,8 +126,7 @@ def user_activate_by_support(
     The activated-by-support email goes out instead of the automatic welcome.
     """
     with transaction.atomic():
-        locked = _lock(user)
-        _refuse_staff(locked)
+        locked = account_lock(user)
         if locked.status == Status.ACTIVATED:
             return Outcome(locked, False, "already activated")
         if locked.status == Status.DELETED:
@@ -155,22 +181,17 @@ def user_reject(*, user: User, reason: str, actor: Actor) -> Outcome:
     if not reason:
         raise InvalidTransition("A reason is required to reject an account.")
     with transaction.atomic():
-        locked = _lock(user)
-        _refuse_staff(locked)
+        locked = account_lock(user)
         if locked.status == Status.DISABLED:
             return Outcome(locked, False, "already disabled")
         if locked.status == Status.DELETED:
             raise InvalidTransition(f"{locked.email} was removed by its partners already.")
-        before = account_state(locked)
-        locked.status, locked.pending_reason = Status.DISABLED, ""
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "pending_reason", "status_changed_at"])
-        completion_links_revoke(user=locked)
-        audit_record(
+        account_move(
+            locked,
+            status=Status.DISABLED,
             actor=actor,
-            action="user.disabled",
-            user=locked,
-            changes=state_changes(before, locked),
+            action=AuditAction.USER_DISABLED,
+            event=EventType.USER_DISABLED,
             note=f"Rejected: {reason}",
         )
         email_rejected(user=locked, reason=reason)
@@ -184,8 +205,7 @@ def user_reopen(*, user: User, actor: Actor, note: str = "") -> Outcome:
     it comes back when a partner creates it again (DESIGN §5.2).
     """
     with transaction.atomic():
-        locked = _lock(user)
-        _refuse_staff(locked)
+        locked = account_lock(user)
         if locked.status == Status.PENDING:
             return Outcome(locked, False, "already pending")
         if locked.status == Status.DELETED:
@@ -194,15 +214,13 @@ def user_reopen(*, user: User, actor: Actor, note: str = "") -> Outcome:
             )
         if locked.email.endswith("@" + ERASED_DOMAIN):
             raise InvalidTransition("The account's personal data was erased.")
-        before = account_state(locked)
-        locked.status, locked.pending_reason = Status.PENDING, PendingReason.AWAITING_SUPPORT
-        locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "pending_reason", "status_changed_at"])
-        audit_record(
+        account_move(
+            locked,
+            status=Status.PENDING,
+            reason=PendingReason.AWAITING_SUPPORT,
             actor=actor,
-            action="user.pending",
-            user=locked,
-            changes=state_changes(before, locked),
+            action=AuditAction.USER_PENDING,
+            event=EventType.USER_PENDING,
             note=note or "Re-opened by support.",
         )
         email_pending(user=locked)
@@ -219,8 +237,7 @@ def user_resend_completion_link(*, user: User, actor: Actor) -> Outcome:
     issued in the last two minutes is not issued again (double click, two agents).
     """
     with transaction.atomic():
-        locked = _lock(user)
-        _refuse_staff(locked)
+        locked = account_lock(user)
         if locked.status != Status.PENDING:
             raise InvalidTransition(
                 f"{locked.email} is {locked.get_status_display().lower()}: only pending "
@@ -255,8 +272,7 @@ def user_erase(*, user: User, actor: Actor) -> Outcome:
     ids and notes.
     """
     with transaction.atomic():
-        locked = _lock(user)
-        _refuse_staff(locked)
+        locked = account_lock(user)
         if user_is_erased(locked):
             return Outcome(locked, False, "already erased")
         if locked.status not in (Status.DISABLED, Status.DELETED):
@@ -294,7 +310,7 @@ def user_erase(*, user: User, actor: Actor) -> Outcome:
         _events_pseudonymise(user=locked, old_email=old_email)
         audit_record(
             actor=actor,
-            action="user.erased",
+            action=AuditAction.USER_ERASED,
             user=locked,
             changes={"personal_data": ["present", "erased"]},
         )

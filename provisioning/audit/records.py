@@ -1,11 +1,9 @@
-"""Audit trail: every state change records who did it and what changed."""
+"""Audit trail: every state change records who did it and what changed (DESIGN §3)."""
 
 from dataclasses import dataclass
 
-from provisioning.delivery.events import partner_events_record
 from provisioning.models import ApiKey, AuditEvent, Office, Partner, User
-from provisioning.models.audit import ActorType
-from provisioning.rows import row_insert
+from provisioning.models.audit import ActorType, AuditAction
 
 
 @dataclass(frozen=True)
@@ -40,37 +38,29 @@ class Actor:
 def audit_record(
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     user: User | None,
     changes: dict | None = None,
     note: str = "",
-    audience: list[Partner] | None = None,
 ) -> AuditEvent:
-    """Record a change. A change of an account's state also becomes a partner event (and a
-    webhook), here in one place, so that no transition needs code of its own for that.
-
-    audience: the partners to tell, when the caller already knows them (the only member of an
-    account it has just created); by default they are looked up."""
-    audit = row_insert(
-        AuditEvent(
-            actor_type=actor.type,
-            actor_user=actor.user,
-            actor_api_key=actor.api_key,
-            actor_partner_id=actor.api_key.partner_id if actor.api_key else None,
-            action=action,
-            user=user,
-            changes=changes or {},
-            note=note,
-        )
+    """Record a change. Partner events are the service's to emit (delivery.events)."""
+    return AuditEvent.objects.create(
+        actor_type=actor.type,
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        actor_partner_id=actor.api_key.partner_id if actor.api_key else None,
+        action=action,
+        user=user,
+        changes=changes or {},
+        note=note,
     )
-    partner_events_record(audit=audit, actor=actor, audience=audience)
-    return audit
 
 
 def account_state(user: User, *, offices: list[Office] | None = None) -> dict:
     """The account fields a transition's audit row compares.
 
-    offices: the user's offices when the caller has them all in hand (a new account)."""
+    offices: the account's offices, for an account just written with them (saves reading
+    them back); by default they are read."""
     office_ids = (
         [office.pk for office in offices]
         if offices is not None

@@ -1,81 +1,27 @@
-"""Partner events (DESIGN §9): each change of an account's state, told to its partners.
+"""Partner events (DESIGN §9): a change of an account's state, told to its partners.
 
-`audit_record` calls `partner_events_record` for every audit row, so that every transition —
-whichever service makes it, now or later — becomes an event without code of its own. The
-event type comes from the audit action when it names one, else from the status change the
-row records (a support "reject" that sets `disabled` is a `user.disabled`, a "re-open" that
-sets `pending` a `user.pending`).
-
-Who hears of it: the partners the user currently belongs to, plus the partner whose key made
-the change (the one that removed the last membership hears of the deletion). Linking an
-existing account to a partner is a `user.created` for that partner only: the others must not
-learn that someone else now has access (DESIGN §10).
+The service that makes a change names the event it emits (`partner_events_emit`); nothing
+here guesses it. Who hears of it: the partners the account currently belongs to, plus the
+acting partner when it belonged to it before (the one that removed the last membership hears
+of the deletion) — `account_audience`. Linking an existing account to a partner is told to
+that partner only: the others must not learn that someone else now has access (DESIGN §10).
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from provisioning.delivery.outbox import outbox_webhook_queue
-from provisioning.models import (
-    AuditEvent,
-    EventType,
-    Membership,
-    Partner,
-    PartnerEvent,
-    User,
-    UserStatus,
-)
-from provisioning.models.users import PendingReason
-from provisioning.rows import row_insert
-
-if TYPE_CHECKING:
-    from provisioning.audit.records import Actor
-
-_ACTION_EVENTS = {event.value: event for event in EventType}
-_LINKED = "user.partner_linked"
-_STATUS_EVENTS = {
-    UserStatus.ACTIVATED: EventType.USER_ACTIVATED,
-    UserStatus.DISABLED: EventType.USER_DISABLED,
-    UserStatus.DELETED: EventType.USER_DELETED,
-}
+from provisioning.delivery.outbox import outbox_webhooks_queue
+from provisioning.models import EventType, Membership, Partner, PartnerEvent, User
 
 
-def event_type_for(action: str, changes: dict) -> EventType | None:
-    """The event an audit row stands for, or None (offices added, token issued, …)."""
-    if action == _LINKED:
-        return EventType.USER_CREATED
-    if action in _ACTION_EVENTS:
-        return _ACTION_EVENTS[action]
-    status = _new_value(changes, "status")
-    reason = _new_value(changes, "pending_reason")
-    if status in _STATUS_EVENTS:
-        return _STATUS_EVENTS[status]
-    if status == UserStatus.PENDING or reason:
-        if reason == PendingReason.DETAILS_SUBMITTED:
-            return EventType.USER_DETAILS_SUBMITTED
-        return EventType.USER_PENDING
-    return None
-
-
-def _new_value(changes: dict, field: str):
-    value = changes.get(field)
-    return value[1] if isinstance(value, list | tuple) and len(value) == 2 else None
-
-
-def _audience(*, user: User, action: str, actor: Actor) -> list[Partner]:
-    acting = actor.partner_obj
-    if action == _LINKED:
-        return [acting] if acting else []
+def account_audience(*, user: User, acting: Partner | None = None) -> list[Partner]:
+    """The account's current partners, and `acting` if it was one of them before."""
     members = list(
         Partner.objects.filter(
             memberships__user=user, memberships__removed_at__isnull=True
         ).order_by("pk")
     )
     if (
-        acting
+        acting is not None
         and acting not in members
         and Membership.objects.filter(user=user, partner=acting).exists()
     ):
@@ -104,25 +50,25 @@ def event_payload(*, event: PartnerEvent, user: User, changes: dict) -> dict:
     }
 
 
-def partner_events_record(
-    *, audit: AuditEvent, actor: Actor, audience: list[Partner] | None = None
+def partner_events_emit(
+    *, user: User, type: EventType, changes: dict, partners: list[Partner]
 ) -> list[PartnerEvent]:
-    """Write the events an audit row stands for and queue their webhooks (same transaction).
-
-    audience: who hears of it, when the caller knows (see `audit_record`); else looked up."""
-    user = audit.user
-    event_type = event_type_for(audit.action, audit.changes)
-    if event_type is None or user is None or user.is_staff:
+    """Write one event per partner and queue the webhooks of those that set one, in the
+    caller's transaction. changes: the audit row's {field: [old, new]} (the payload's
+    `previous`)."""
+    if user.is_staff or not partners:
         return []
-    if audience is None:
-        audience = _audience(user=user, action=audit.action, actor=actor)
+    now = timezone.now()
     events = []
-    for partner in audience:
-        event = PartnerEvent(
-            partner=partner, type=event_type, user=user, created_at=timezone.now(), payload={}
-        )
-        event.payload = event_payload(event=event, user=user, changes=audit.changes)
-        if partner.webhook_url and partner.webhook_secret:
-            event.delivery = outbox_webhook_queue(partner=partner, payload=event.payload)
-        events.append(row_insert(event))
-    return events
+    for partner in partners:
+        event = PartnerEvent(partner=partner, type=type, user=user, created_at=now, payload={})
+        event.payload = event_payload(event=event, user=user, changes=changes)
+        events.append(event)
+    hooked = [e for e in events if e.partner.webhook_url and e.partner.webhook_secret]
+    for event, delivery in zip(
+        hooked,
+        outbox_webhooks_queue([(e.partner, e.payload) for e in hooked]),
+        strict=True,
+    ):
+        event.delivery = delivery
+    return PartnerEvent.objects.bulk_create(events)

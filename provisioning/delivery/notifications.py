@@ -7,19 +7,15 @@ sends nothing.
 from django.conf import settings
 
 from provisioning.delivery.outbox import outbox_email_queue
-from provisioning.models import CompletionLink, Office, Partner, User
+from provisioning.models import CompletionLink, Partner, User
 
 
 def _person(user: User) -> dict:
     return {"first_name": user.first_name or user.email, "email": user.email}
 
 
-def email_welcome(*, user: User, offices: list[Office] | None = None) -> None:
-    """offices: the user's offices when the caller has them all in hand (a new account)."""
-    if offices is not None:
-        office = min(offices, key=lambda office: office.pk, default=None)
-    else:
-        office = user.offices.order_by("id").first()
+def email_welcome(*, user: User) -> None:
+    office = user.offices.order_by("id").first()
     outbox_email_queue(
         template="welcome",
         to=user.email,

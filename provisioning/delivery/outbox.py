@@ -2,12 +2,16 @@
 
 `outbox_email_queue` writes a row in the caller's transaction; a rolled-back change therefore
 sends nothing. With a broker, the request stops there: the outbox relay in the Celery workers
-(provisioning/delivery/relay.py), woken by PostgreSQL's NOTIFY on OUTBOX_CHANNEL when the transaction
+(provisioning/delivery/relay.py), woken by PostgreSQL's NOTIFY on OUTBOX_CHANNEL when the
+transaction
 commits, claims the row and queues its delivery task. In-process mode (no broker) delivers
 right after commit instead. `outbox_deliver_one` sends one message under a row lock, so that
 two workers never send the same row, and records the outcome. Messages whose task was lost
 (relay or worker killed, broker restarted) are picked up by `outbox_sweep_due`, which the beat
 schedule runs every OUTBOX_SWEEP_SECONDS.
+
+Only `provisioning.tasks` imports this module's functions into Celery; nothing here imports
+the tasks.
 
 Delivery is at-least-once: a worker killed after the SMTP server accepted a message but before
 the row was marked sent will send it again (the window is one SMTP transaction).
@@ -29,7 +33,6 @@ from django.utils import timezone
 from provisioning.delivery.emails import render_email
 from provisioning.models import OutboxMessage, Partner
 from provisioning.models.outbox import OutboxKind, OutboxStatus
-from provisioning.rows import on_commit, row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -42,48 +45,49 @@ class PermanentDeliveryError(Exception):
 
 
 def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessage:
-    message = row_insert(
-        OutboxMessage(kind=OutboxKind.EMAIL, template=template, recipient=to, context=context)
+    message = OutboxMessage.objects.create(
+        kind=OutboxKind.EMAIL, template=template, recipient=to, context=context
     )
-    _hand_over_after_commit(message)
+    _deliver_in_process_after_commit([message.pk])
     return message
 
 
-def outbox_webhook_queue(*, partner: Partner, payload: dict) -> OutboxMessage:
-    message = row_insert(
+def outbox_webhooks_queue(calls: list[tuple[Partner, dict]]) -> list[OutboxMessage]:
+    """One webhook message per (partner, payload), written together."""
+    if not calls:
+        return []
+    messages = OutboxMessage.objects.bulk_create(
         OutboxMessage(
             kind=OutboxKind.WEBHOOK, recipient=partner.webhook_url, context=payload, partner=partner
-        ),
-        with_id=True,  # the partner event points at its delivery
-    )
-    _hand_over_after_commit(message)
-    return message
-
-
-def _hand_over_after_commit(message: OutboxMessage) -> None:
-    """The one place that decides who hands a new message to Celery."""
-    from provisioning.tasks import outbox_deliver
-
-    # With a broker, the relay in the workers does, once the transaction commits: a request
-    # never waits on Redis nor pays for publishing (DESIGN §2). In-process mode has no worker,
-    # so no relay: the delivery runs in this process right after commit. The row's id is read
-    # then: a row inserted with others (rows.py) has it only once it is in.
-    if outbox_deliver.app.conf.task_always_eager:
-        on_commit(lambda: _hand_over(message.pk))
-
-
-def _hand_over(message_id: int) -> None:
-    from provisioning.tasks import outbox_deliver
-
-    try:
-        outbox_deliver.delay(message_id)
-    except Exception:
-        # The row is committed whatever happened here; the sweep will deliver it.
-        logger.warning(
-            "outbox message %s not handed over; the sweep will send it",
-            message_id,
-            exc_info=True,
         )
+        for partner, payload in calls
+    )
+    _deliver_in_process_after_commit([message.pk for message in messages])
+    return messages
+
+
+def _deliver_in_process_after_commit(message_ids: list[int]) -> None:
+    """The one place that decides who delivers a new message.
+
+    With a broker, the relay in the workers does, once the transaction commits: a request
+    never waits on Redis nor pays for publishing (DESIGN §2). In-process mode (no broker) has
+    no worker, so the message is delivered in this process right after commit; a failure is
+    retried by the sweep like any other."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(lambda: _deliver_all(message_ids))
+
+
+def _deliver_all(message_ids: list[int]) -> None:
+    for message_id in message_ids:
+        try:
+            outbox_deliver_one(message_id)
+        except Exception:
+            # The row is committed whatever happened here; the sweep will deliver it.
+            logger.warning(
+                "outbox message %s not delivered; the sweep will send it",
+                message_id,
+                exc_info=True,
+            )
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -32,6 +32,7 @@ from psycopg import sql
 from provisioning.delivery.outbox import OUTBOX_CHANNEL
 from provisioning.models import OutboxMessage
 from provisioning.models.outbox import OutboxStatus
+from provisioning.tasks import outbox_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,6 @@ class OutboxRelay:
 
         Raises BrokerUnavailable, after putting back what it could not queue, when the broker
         refuses; database errors propagate as they are."""
-        from provisioning.tasks import outbox_deliver
-
         total = 0
         while True:
             claimed = database.claim(limit=self.batch)

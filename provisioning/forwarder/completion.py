@@ -30,11 +30,21 @@ from provisioning.accounts.matching import (
     request_warnings,
 )
 from provisioning.accounts.selectors import user_by_email
-from provisioning.accounts.services import user_activate, user_send_completion_link
-from provisioning.audit.records import Actor, account_state, audit_record, state_changes
+from provisioning.accounts.services import user_send_completion_link
+from provisioning.accounts.state import account_move
+from provisioning.accounts.transitions import user_activate
+from provisioning.audit.records import Actor, audit_record
 from provisioning.delivery.notifications import email_completion_reminder, email_details_received
-from provisioning.models import Company, CompletionLink, LinkRequest, PendingReason, User
+from provisioning.models import (
+    Company,
+    CompletionLink,
+    EventType,
+    LinkRequest,
+    PendingReason,
+    User,
+)
 from provisioning.models import UserStatus as Status
+from provisioning.models.audit import AuditAction
 from recognition.models import Airline, AirlineCustomerId
 
 # The reasons of a pending account for which the completion form is open. details_submitted is
@@ -108,7 +118,6 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
         if not _accepts_details(user):
             raise CompletionLinkInvalid("closed", link)
         actor = Actor.forwarder(user)
-        before = account_state(user)
         data = UserInput(
             email=user.email,
             first_name=user.first_name,
@@ -142,27 +151,18 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
             user.request_data["details"]["companyId"] = company.pk
         offices = offices_create(company, details.offices)
         warnings += _customer_ids_store(company=company, details=details, own=own)
-        user.company = company
-        user.status, user.pending_reason = Status.PENDING, PendingReason.DETAILS_SUBMITTED
-        user.status_changed_at = timezone.now()
         user.warnings = request_warnings(data, own_company=company) + warnings
-        user.save(
-            update_fields=[
-                "request_data",
-                "company",
-                "status",
-                "pending_reason",
-                "status_changed_at",
-                "warnings",
-            ]
-        )
-        user.offices.set(offices)
-        audit_record(
+        account_move(
+            user,
+            status=Status.PENDING,
+            reason=PendingReason.DETAILS_SUBMITTED,
+            company=company,
+            offices=offices,
             actor=actor,
-            action="user.details_submitted",
-            user=user,
-            changes=state_changes(before, user),
+            action=AuditAction.USER_DETAILS_SUBMITTED,
+            event=EventType.USER_DETAILS_SUBMITTED,
             note=_summary(company, offices, details),
+            also_save=("request_data", "warnings"),
         )
         email_details_received(user=user)
     return DetailsSubmitted(user=user, activated=False)
@@ -361,7 +361,7 @@ def completion_reminders_send(*, limit: int = 500) -> int:
                 continue  # claimed all the same: the account needs no reminder any more
             audit_record(
                 actor=Actor.system(),
-                action="user.completion_reminder_sent",
+                action=AuditAction.USER_COMPLETION_REMINDER_SENT,
                 user=link.user,
                 note=f"link #{link.pk}",
             )

@@ -11,6 +11,28 @@ class ActorType(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+class AuditAction(models.TextChoices):
+    """What an audit row records. The partner event a change emits, if any, is named by the
+    service that makes it, not derived from this."""
+
+    USER_CREATED = "user.created", "Account created"
+    USER_PARTNER_LINKED = "user.partner_linked", "Partner given access"
+    USER_PARTNER_REMOVED = "user.partner_removed", "Partner removed"
+    USER_ACTIVATED = "user.activated", "Activated"
+    USER_PENDING = "user.pending", "Moved to pending"
+    USER_DETAILS_SUBMITTED = "user.details_submitted", "Company details submitted"
+    USER_DISABLED = "user.disabled", "Rejected"
+    USER_DELETED = "user.deleted", "Deleted (no partner left)"
+    USER_ERASED = "user.erased", "Personal data erased"
+    USER_OFFICES_ADDED = "user.offices_added", "Offices added"
+    USER_LOGIN_TOKEN_ISSUED = "user.login_token_issued", "Portal login link issued"
+    USER_COMPLETION_LINK_SENT = "user.completion_link_sent", "Completion link sent"
+    USER_COMPLETION_REMINDER_SENT = "user.completion_reminder_sent", "Completion reminder sent"
+    USER_NOTE_ADDED = "user.note_added", "Note added"
+    USER_CONTACTED = "user.contacted", "Contact recorded"
+    CASS_DIRECTORY_IMPORTED = "cass_directory.imported", "CASS directory imported"
+
+
 class AuditEvent(models.Model):
     """Who changed what, when, from which value to which. Rows are never updated."""
 
@@ -30,7 +52,7 @@ class AuditEvent(models.Model):
     actor_api_key = models.ForeignKey(
         "provisioning.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    action = models.CharField(max_length=50, help_text="e.g. user.created, user.activated")
+    action = models.CharField(max_length=50, choices=AuditAction.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

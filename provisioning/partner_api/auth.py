@@ -2,18 +2,14 @@
 
 The compatibility surface reads the key from `x-api-key`, the native surface from
 `Authorization: Bearer <key>`. Either way a wrong, missing or revoked key gets the same
-answer, and `request.auth` is the ApiKey (its partner is `request.auth.partner`).
-
-Checking the key also counts the request against the key's rate limit (one statement for
-both); `api.throttling.ApiKeyRateThrottle` then only reads the verdict. A view may name what
-the call will read first (`admission_lookahead(request)` → `ratelimit.Lookahead`): the same
-statement reads it, and the view hands it to the service (`request.domain_company`,
-`request.member`).
+answer, and `request.auth` is the ApiKey (its partner, read with it, is
+`request.auth.partner`). The rate limit is counted by `throttling.ApiKeyRateThrottle` once
+the key has passed.
 """
 
 from rest_framework import authentication, exceptions
 
-from provisioning.partner_api.ratelimit import api_request_admit
+from provisioning.partner_api.keys import api_key_authenticate
 
 INVALID_KEY_MESSAGE = "Invalid or missing API key."
 
@@ -23,15 +19,10 @@ class _ApiKeyAuthentication(authentication.BaseAuthentication):
         raise NotImplementedError
 
     def authenticate(self, request):
-        ask = getattr(request.parser_context.get("view"), "admission_lookahead", None)
-        lookahead = ask(request) if ask is not None else None
-        admission = api_request_admit(self.raw_key(request), lookahead=lookahead)
-        if admission.key is None:
+        key = api_key_authenticate(self.raw_key(request))
+        if key is None:
             raise exceptions.AuthenticationFailed(INVALID_KEY_MESSAGE)
-        request.rate_limit_retry_after = admission.retry_after
-        request.domain_company = admission.domain_company
-        request.member = admission.member
-        return (None, admission.key)
+        return (None, key)
 
 
 class HeaderApiKeyAuthentication(_ApiKeyAuthentication):

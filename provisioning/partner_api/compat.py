@@ -24,13 +24,12 @@ from provisioning.accounts.errors import (
     UserNotVerified,
 )
 from provisioning.accounts.links import login_link
-from provisioning.accounts.services import (
-    Provisioned,
+from provisioning.accounts.members import (
     user_add_offices,
-    user_create,
     user_issue_token,
     user_remove_from_partner,
 )
+from provisioning.accounts.services import Provisioned, user_create
 from provisioning.audit.records import Actor
 from provisioning.models import UserStatus
 from provisioning.partner_api import compat_schema as docs
@@ -42,7 +41,6 @@ from provisioning.partner_api.compat_input import (
     email_param,
     json_object,
 )
-from provisioning.partner_api.ratelimit import Lookahead
 from provisioning.partner_api.throttling import ApiKeyRateThrottle
 
 STATUS_WORDS = {UserStatus.ACTIVATED: "Activated", UserStatus.PENDING: "Pending"}
@@ -96,12 +94,7 @@ class CompatUsersView(APIView):
     @docs.create
     def post(self, request):
         data = create_request(self._body(request))
-        result = user_create(
-            partner=self.partner,
-            data=data,
-            actor=self.actor,
-            read=getattr(request, "domain_company", None),
-        )
+        result = user_create(partner=self.partner, data=data, actor=self.actor)
         if result.linked:
             message = "User has been successfully linked to your API key"
         elif result.user.status == UserStatus.ACTIVATED:
@@ -113,12 +106,7 @@ class CompatUsersView(APIView):
     @docs.token
     def get(self, request):
         email = email_param(request.query_params.get("email"))
-        user, raw_token = user_issue_token(
-            partner=self.partner,
-            email=email,
-            actor=self.actor,
-            read=getattr(request, "member", None),
-        )
+        user, raw_token = user_issue_token(partner=self.partner, email=email, actor=self.actor)
         return self._ok(
             status=STATUS_WORDS[user.status],
             message=f"Successful request: login link generated: {user.email}",
@@ -157,18 +145,6 @@ class CompatUsersView(APIView):
     @property
     def actor(self) -> Actor:
         return Actor.partner(self.request.auth)
-
-    def admission_lookahead(self, request) -> Lookahead | None:
-        """What the key check reads along: a create's domain company, a token's member."""
-        if request.method == "POST":
-            try:
-                return Lookahead.create(self._body(request).get("email"))
-            except CompatError:
-                return None  # refused with the right answer once the key has passed
-        if request.method == "GET":
-            email = request.query_params.get("email")
-            return Lookahead.member(email.strip().replace(" ", "+") if email else None)
-        return None
 
     def _body(self, request) -> dict:
         if self._parsed is None:

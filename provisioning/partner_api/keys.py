@@ -38,10 +38,8 @@ def parse_raw_key(raw_key: str | None) -> str | None:
 
 
 def api_key_authenticate(raw_key: str | None) -> ApiKey | None:
-    """The active key matching raw_key, or None: wrong, unknown and revoked look alike.
-
-    The partner API checks its keys with `ratelimit.api_request_admit`, which also counts the
-    request; this is the check alone."""
+    """The active key matching raw_key, with its partner, or None: wrong, unknown and revoked
+    look alike."""
     prefix = parse_raw_key(raw_key)
     if prefix is None:
         return None

@@ -2,13 +2,14 @@
 
 from rest_framework.throttling import BaseThrottle
 
+from provisioning.partner_api.ratelimit import rate_limit_hit
+
 
 class ApiKeyRateThrottle(BaseThrottle):
-    """429 past API_RATE_LIMIT. The request was counted when its key was checked
-    (`ratelimit.api_request_admit`, in the authentication classes); this reads the verdict."""
+    """429 past API_RATE_LIMIT, counted per key (`ratelimit.rate_limit_hit`)."""
 
     def allow_request(self, request, view):
-        self._wait = getattr(request, "rate_limit_retry_after", None)
+        self._wait = rate_limit_hit(api_key=request.auth) if request.auth else None
         return self._wait is None
 
     def wait(self):

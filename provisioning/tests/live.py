@@ -22,6 +22,7 @@ import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from backoffice.celery import app as celery_app
 from conftest import require
@@ -272,7 +273,8 @@ def publishing_to(broker_url: str):
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     use_broker(broker_url=broker_url, task_always_eager=False)
     try:
-        yield
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield
     finally:
         use_broker(**previous)
 

@@ -1,10 +1,7 @@
 """/api/v1/users: create, read, list, add offices, delete and login tokens, through HTTP."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import require
 from provisioning.models import ApiKey, Membership, User, UserStatus
 from provisioning.partner_api.keys import api_key_revoke
 from provisioning.tests.conftest import person
@@ -391,16 +388,3 @@ def test_the_list_costs_the_same_few_queries_whatever_the_page_size(
 def test_any_rfc3339_moment_filters_without_error(v1, roster, moment):
     assert v1.get("users", {"created_after": moment}).status_code == 200
     assert v1.get("users", {"created_before": moment}).status_code == 200
-
-
-def test_on_postgresql_a_create_reads_the_domain_with_the_key_and_writes_in_one_statement(
-    v1, directory
-):
-    require(connection.vendor == "postgresql", "the one-statement steps of PostgreSQL")
-    v1.post("users", person("first@newco.example", countryCode="DE"))  # ids are drawn ahead
-    with CaptureQueriesContext(connection) as queries:
-        response = v1.post("users", person("Anna@ACME-Cargo.DE", countryCode="DE"))
-    assert response.status_code == 201
-    assert response.json()["status"] == "activated"  # placed by the company read with the key
-    assert "provisioning_companydomain" in queries.captured_queries[0]["sql"]
-    assert not any("provisioning_companydomain" in q["sql"] for q in queries.captured_queries[1:])

@@ -3,7 +3,7 @@ never fails with a server error."""
 
 import pytest
 
-from provisioning.accounts.services import user_remove_from_partner
+from provisioning.accounts.members import user_remove_from_partner
 from provisioning.models import AuditEvent, Company, Membership, OutboxMessage, User, UserStatus
 from provisioning.partner_api.keys import api_key_revoke
 from provisioning.tests.conftest import CompatClient, person

@@ -1,10 +1,7 @@
 """/solutions/users creates users through the three flows of DESIGN §4."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import require
 from provisioning.models import AuditEvent, Company, CompanyDomain, Membership, User
 from provisioning.models.links import CompletionLink, LoginToken
 from provisioning.tests.conftest import person
@@ -238,34 +235,3 @@ def test_the_email_is_stored_in_lower_case(compat):
     created(compat.post(person("  Carl.Meyer@NewCo.Example ", countryCode="DE")))
     assert User.objects.get().email == "carl.meyer@newco.example"
     assert Membership.objects.count() == 1
-
-
-def test_on_postgresql_a_create_reads_the_domain_with_the_key_and_writes_in_one_statement(
-    compat, directory
-):
-    require(connection.vendor == "postgresql", "the one-statement steps of PostgreSQL")
-    compat.post(person("first@newco.example", countryCode="DE"))  # ids are drawn ahead
-    with CaptureQueriesContext(connection) as queries:
-        response = compat.post(person(" Bob@NewCo.Example ", countryCode="DE"))
-    assert response.json()["status"] == "Pending"
-    # (The savepoints are the test's: it runs inside a transaction, a partner call does not.)
-    admission, insert = (q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"])
-    assert "provisioning_companydomain" in admission
-    assert "INSERT INTO" in insert
-
-    # The domain's company read with the key places the user as a separate read would.
-    response = compat.post(person("Anna@ACME-Cargo.DE", countryCode="DE"))
-    assert created(response).company == directory.acme
-    assert created(response).status == "activated"
-
-
-def test_on_postgresql_a_login_token_reads_the_member_with_the_key(compat, directory):
-    require(connection.vendor == "postgresql", "the one-statement steps of PostgreSQL")
-    created(compat.post(person("anna@acme-cargo.de", countryCode="DE")))
-    with CaptureQueriesContext(connection) as queries:
-        response = compat.get(" Anna@acme-cargo.de")
-    assert response.status_code == 200
-    assert response.json()["status"] == "Activated"
-    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 2  # the key check with the member; the token and its audit row
-    assert "provisioning_membership" in statements[0]

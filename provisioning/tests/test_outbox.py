@@ -141,15 +141,16 @@ def test_delivery_gives_up_after_the_maximum_attempts(monkeypatch, settings):
     assert (message.status, message.attempts) == (OutboxStatus.FAILED, 3)
 
 
-def test_a_message_the_broker_never_received_is_sent_by_the_sweep(
+def test_a_message_whose_delivery_after_commit_failed_is_sent_by_the_sweep(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    def broker_down(*args, **kwargs):
-        raise ConnectionRefusedError(111, "broker unreachable")
+    def process_killed(*args, **kwargs):
+        raise ConnectionRefusedError(111, "database connection lost")
 
-    monkeypatch.setattr("provisioning.tasks.outbox_deliver.delay", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        message = queue_welcome()
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "outbox_deliver_one", process_killed)
+        with django_capture_on_commit_callbacks(execute=True):
+            message = queue_welcome()
     assert mail.outbox == []
 
     # Not yet overdue: the sweep leaves it to a task that may still be on its way.

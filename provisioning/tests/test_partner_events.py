@@ -3,8 +3,8 @@ webhook in the outbox."""
 
 import pytest
 
-from provisioning.accounts.services import user_activate
-from provisioning.audit.records import Actor, account_state, audit_record, state_changes
+from provisioning.accounts.transitions import user_activate, user_reject, user_reopen
+from provisioning.audit.records import Actor
 from provisioning.models import EventType, OutboxMessage, PartnerEvent, User, UserStatus
 from provisioning.models.outbox import OutboxKind
 from provisioning.tests.conftest import person
@@ -75,46 +75,24 @@ def test_the_partner_that_removes_the_last_membership_hears_of_the_deletion(v1, 
     assert feed(other_v1, type="user.deleted") == []
 
 
-@pytest.mark.parametrize(
-    ("action", "status", "reason", "expected"),
-    [
-        # Transitions other parts of the product record, by their status change alone.
-        ("user.rejected", UserStatus.DISABLED, "", "user.disabled"),
-        ("user.reopened", UserStatus.PENDING, "awaiting_support", "user.pending"),
-        ("user.form_completed", UserStatus.PENDING, "details_submitted", "user.details_submitted"),
-        (
-            "user.details_submitted",
-            UserStatus.PENDING,
-            "details_submitted",
-            "user.details_submitted",
-        ),
-        ("user.disabled", UserStatus.DISABLED, "", "user.disabled"),
-    ],
-)
-def test_any_audited_transition_becomes_the_matching_event(
-    v1, partner, action, status, reason, expected
-):
+def test_support_transitions_emit_their_events(v1, partner):
     user = MembershipFactory(
         partner=partner,
         user=UserFactory(email="x@y.example", status=UserStatus.ACTIVATED, pending_reason=""),
     ).user
-    before = account_state(user)
-    user.status, user.pending_reason = status, reason
-    user.save(update_fields=["status", "pending_reason"])
-    audit_record(
-        actor=Actor.staff(UserFactory(is_staff=True, email="agent@example.com")),
-        action=action,
-        user=user,
-        changes=state_changes(before, user),
+    agent = Actor.staff(UserFactory(is_staff=True, email="agent@example.com"))
+    user_reject(user=user, reason="Not a forwarder.", actor=agent)
+    user_reopen(user=user, actor=agent)
+    assert feed(v1) == [("user.disabled", "x@y.example"), ("user.pending", "x@y.example")]
+
+
+def test_calls_that_change_no_state_make_no_event(v1, partner, db):
+    v1.post("users", person("anna@acme-cargo.de", countryCode="DE"))
+    v1.post(
+        "users/anna@acme-cargo.de/offices",
+        {"offices": [{"countryCode": "DE", "officeAirportCode": "MUC"}]},
     )
-    assert feed(v1) == [(expected, "x@y.example")]
-
-
-def test_audit_rows_that_change_no_state_make_no_event(v1, partner):
-    user = MembershipFactory(partner=partner).user
-    audit_record(actor=Actor.system(), action="user.offices_added", user=user, changes={})
-    audit_record(actor=Actor.system(), action="user.login_token_issued", user=user)
-    assert feed(v1) == []
+    assert [type for type, _ in feed(v1)] == ["user.created"]
 
 
 def test_the_feed_filters_by_type_and_time_and_pages_by_cursor(v1, db):

@@ -4,8 +4,8 @@ the staff member, and their email queued only with a committed change."""
 import pytest
 from django.db import transaction
 
+from provisioning.accounts.errors import InvalidTransition
 from provisioning.accounts.inputs import OfficeInput
-from provisioning.accounts.services import InvalidTransition
 from provisioning.accounts.transitions import (
     CompanyDraft,
     user_activate_by_support,

@@ -3,7 +3,6 @@ provisioning service, render; the services hold every rule."""
 
 import re
 
-from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -13,24 +12,20 @@ from rest_framework.response import Response
 
 from provisioning.accounts.errors import ProvisioningError
 from provisioning.accounts.links import login_link
-from provisioning.accounts.selectors import partner_member_by_ref, partner_members
-from provisioning.accounts.services import (
-    Provisioned,
+from provisioning.accounts.members import (
     user_add_offices,
-    user_create,
     user_issue_token,
     user_remove_from_partner,
 )
+from provisioning.accounts.selectors import partner_member_by_ref, partner_members
+from provisioning.accounts.services import Provisioned, user_create
 from provisioning.models import LoginToken, User
 from provisioning.models.links import hash_token
 from provisioning.partner_api.compat_input import (
-    CompatError,
     create_request,
-    json_object,
     offices_request,
 )
 from provisioning.partner_api.idempotency import Answer, idempotent_call, request_hash
-from provisioning.partner_api.ratelimit import Lookahead
 from provisioning.partner_api.v1.base import PartnerApiView
 from provisioning.partner_api.v1.docs import RETRY_AFTER, errors, list_errors
 from provisioning.partner_api.v1.errors import NOT_FOUND, invalid, refusal
@@ -110,17 +105,6 @@ class UsersView(PartnerApiView):
             return User.objects.none()
         return partner_members(partner=self.partner)
 
-    def admission_lookahead(self, request) -> Lookahead | None:
-        """A create's email domain company, for the key check to read along. The raw body is
-        read, not `request.data`: a parse error must still be answered as such once the key
-        has passed."""
-        if request.method != "POST":
-            return None
-        try:
-            return Lookahead.create(json_object(request.body).get("email"))
-        except (RequestDataTooBig, CompatError):
-            return None
-
     def cursor_ordering(self, request):
         return USER_ORDERINGS.get(request.query_params.get("ordering") or "-created_at")
 
@@ -180,12 +164,7 @@ class UsersView(PartnerApiView):
 
         def create() -> Answer:
             try:
-                result = user_create(
-                    partner=self.partner,
-                    data=data,
-                    actor=self.actor,
-                    read=getattr(request, "domain_company", None),
-                )
+                result = user_create(partner=self.partner, data=data, actor=self.actor)
             except ProvisioningError as exc:
                 answer = refusal(exc)
                 return Answer(answer.status_code, answer.data)

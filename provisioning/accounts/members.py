@@ -1,0 +1,164 @@
+"""A partner's calls on an account it already has (DESIGN §5.2): login token, add offices,
+remove. Another partner's account and an unknown one look alike (DESIGN §10)."""
+
+from dataclasses import replace
+
+from django.db import transaction
+from django.utils import timezone
+
+from provisioning.accounts.domains import email_domain
+from provisioning.accounts.errors import (
+    UserDisabled,
+    UserNotAttached,
+    UserNotFound,
+    UserNotVerified,
+)
+from provisioning.accounts.inputs import OfficeInput, UserInput
+from provisioning.accounts.links import (
+    completion_link_live,
+    completion_link_url,
+    login_token_create,
+)
+from provisioning.accounts.matching import (
+    directory_registrations,
+    domain_company,
+    matching_offices,
+    offices_create,
+    request_warnings,
+)
+from provisioning.accounts.selectors import membership_by_email
+from provisioning.accounts.services import Provisioned, account_announce, account_place
+from provisioning.accounts.state import account_move
+from provisioning.accounts.transitions import user_activate
+from provisioning.audit.records import Actor, audit_record
+from provisioning.models import EventType, Membership, Partner, PendingReason, User
+from provisioning.models import UserStatus as Status
+from provisioning.models.audit import AuditAction
+
+
+def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
+    """The partner's current member, else UserNotFound (unknown, or another partner's user)
+    or UserNotAttached (this partner removed it earlier)."""
+    membership = membership_by_email(partner=partner, email=email, lock=lock)
+    if membership is None:
+        raise UserNotFound(email)
+    if membership.removed_at is not None:
+        raise UserNotAttached(email)
+    return membership.user
+
+
+def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
+    """A one-time portal login token for an activated member. Returns (user, raw token)."""
+    user = _member(partner=partner, email=email)
+    if user.status == Status.DISABLED:
+        raise UserDisabled(email)
+    if user.status != Status.ACTIVATED:
+        raise UserNotVerified(email)
+    with transaction.atomic():
+        token, raw = login_token_create(user=user, partner=partner)
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_LOGIN_TOKEN_ISSUED,
+            user=user,
+            note=f"valid until {token.expires_at:%Y-%m-%d %H:%M:%S} UTC",
+        )
+    return user, raw
+
+
+def user_add_offices(
+    *, partner: Partner, email: str, offices: tuple[OfficeInput, ...], actor: Actor
+) -> Provisioned:
+    """Add offices to a member and re-run the matching: a pending account whose new office
+    matches its company's CASS directory entry is activated; one awaiting details that now
+    gives CASS data goes to support (flow 2)."""
+    with transaction.atomic():
+        user = _member(partner=partner, email=email, lock=True)
+        if user.status == Status.DISABLED:
+            raise UserDisabled(email)
+        stored = UserInput.from_request_data(user.request_data, email=user.email)
+        data = stored.with_offices(offices)
+        before_offices = sorted(user.offices.values_list("pk", flat=True))
+        user.request_data = {**user.request_data, "offices": data.as_request_data()["offices"]}
+        user.save(update_fields=["request_data"])
+
+        directory_company = next(
+            (c for c in (user.company, domain_company(email_domain(user.email))) if c), None
+        )
+        registrations = directory_registrations(directory_company)
+        in_directory = registrations != []
+        if in_directory:
+            # Only the new offices count here, not the request's country.
+            new = matching_offices(
+                directory_company,
+                replace(data, offices=offices, country=""),
+                registrations=registrations,
+            )
+        elif user.company is not None:
+            new = offices_create(user.company, offices)
+        else:
+            new = []
+        user.offices.add(*new)
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_OFFICES_ADDED,
+            user=user,
+            changes={
+                "offices": [before_offices, sorted(user.offices.values_list("pk", flat=True))]
+            },
+            note="Requested: " + ", ".join(_office_label(o) for o in offices),
+        )
+        completion_url = ""
+        if user.status == Status.PENDING:
+            if in_directory and new:
+                user = user_activate(
+                    user=user,
+                    company=directory_company,
+                    offices=new,
+                    actor=actor,
+                    note="A new office matched the CASS directory.",
+                )
+            elif user.pending_reason == PendingReason.AWAITING_DETAILS and data.has_cass:
+                account_place(
+                    user=user,
+                    data=data,
+                    actor=actor,
+                    action=AuditAction.USER_PENDING,
+                    event=EventType.USER_PENDING,
+                    note="CASS data given with new offices.",
+                )
+                completion_url = account_announce(user=user, actor=actor)
+            else:
+                user.warnings = request_warnings(data, own_company=user.company)
+                user.save(update_fields=["warnings"])
+                link = completion_link_live(user=user)
+                completion_url = completion_link_url(link) if link else ""
+    return Provisioned(user=user, completion_url=completion_url)
+
+
+def _office_label(office: OfficeInput) -> str:
+    codes = f" {office.iata_code}/{office.cass_code}" if office.has_cass else ""
+    return f"{office.country}/{office.airport_code or '-'}{codes}"
+
+
+def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> User:
+    """End the partner's membership. Removing the last one sets the account to deleted (kept
+    for support history; creating the email again starts over)."""
+    with transaction.atomic():
+        user = _member(partner=partner, email=email, lock=True)
+        Membership.objects.filter(user=user, partner=partner).update(removed_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_PARTNER_REMOVED,
+            user=user,
+            changes={"partner": [partner.name, None]},
+        )
+        if not user.memberships.filter(removed_at__isnull=True).exists():
+            account_move(
+                user,
+                status=Status.DELETED,
+                actor=actor,
+                action=AuditAction.USER_DELETED,
+                event=EventType.USER_DELETED,
+                note="The last partner removed the user.",
+            )
+    return user
