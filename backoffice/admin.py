@@ -38,19 +38,16 @@ from .queue import (
 )
 from .recognition_summary import recognition_summary
 from .search import queue_search
-from .selectors import (
+from .selectors.account import (
     account_get,
     account_history,
     account_memberships,
     account_notes,
     account_offices,
-    activation_stats,
     company_suggestions,
-    current_memberships,
-    duration_display,
-    queue_position_neighbours,
-    queue_stats,
 )
+from .selectors.dashboard import activation_stats, queue_stats
+from .selectors.queue import current_memberships, duration_display, queue_position_neighbours
 from .services import account_contacted_mark, account_note_add
 
 ACT_PERMISSION = "backoffice.act_on_accounts"

@@ -16,7 +16,7 @@ from recognition.validators import (
 )
 
 from .models import ContactChannel
-from .selectors import Suggestion, account_country
+from .selectors.account import Suggestion, account_country
 
 NEW = "new"
 COUNTRY_CHOICES = [("", "—"), *countries]
