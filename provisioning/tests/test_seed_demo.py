@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from provisioning.keys import api_key_authenticate
-from provisioning.management.commands.seed_demo import DEMO_API_KEY, SUPPORT_EMAIL
+from provisioning.management.demo_data import DEMO_API_KEY, SUPPORT_EMAIL
 from provisioning.models import PendingReason, User, UserStatus
 from recognition.models import CassRegistration
 
