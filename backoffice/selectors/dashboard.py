@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from provisioning.models import AuditEvent, PendingReason, User, UserStatus
@@ -109,27 +110,24 @@ def activation_stats(*, now: datetime | None = None) -> ActivationStats:
         total=Count("id"), by_support=Count("id", filter=Q(actor_type="staff"))
     )
     # The newest MEDIAN_SAMPLE activations in the window, read backwards on the audit rows'
-    # created_at index; of those, the ones that came out of the queue (previous status
-    # pending) count. Tested inside the LIMIT, the JSON condition makes PostgreSQL sort the
-    # whole window instead.
-    recent = activated.filter(created_at__gte=now - MEDIAN_WINDOW).order_by("-created_at")[
-        :MEDIAN_SAMPLE
-    ]
-    # The sample is taken first and only then joined to its users by primary key (joined
-    # before the LIMIT, the planner hashes the whole user table). It has at most MEDIAN_SAMPLE
-    # rows, so its median is taken here: ordering and an offset in the database would need a
-    # count first, one query more on every queue page.
-    rows = (
-        AuditEvent.objects.filter(pk__in=recent.values("pk"))
-        .filter(changes__status__0="pending")
+    # created_at index, each joined to its user by primary key; of those, the ones that came
+    # out of the queue (previous status pending) count. The previous status is tested here, not
+    # in SQL: a JSON condition in the query makes PostgreSQL expect few matching rows and scan
+    # the whole audit table or hash the whole user table instead. The sample is small, so its
+    # median is taken here too: ordering and an offset in the database would need a count
+    # first, one query more on every queue page.
+    sample = (
+        activated.filter(created_at__gte=now - MEDIAN_WINDOW)
+        .order_by("-created_at")
         .annotate(
             wait=ExpressionWrapper(
                 F("created_at") - F("user__date_joined"), output_field=DurationField()
-            )
+            ),
+            previous_status=KT("changes__status__0"),
         )
-        .values_list("wait", flat=True)
+        .values_list("wait", "previous_status")[:MEDIAN_SAMPLE]
     )
-    waits = [wait for wait in rows if wait is not None]
+    waits = [wait for wait, previous in sample if previous == "pending" and wait is not None]
     return ActivationStats(
         this_week=week["total"],
         this_week_by_support=week["by_support"],
