@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from backoffice.models import ContactChannel
-from backoffice.selectors import Suggestion, account_country
+from backoffice.selectors.account import Suggestion, account_country
 from provisioning.accounts.domains import email_domain, is_free_mail
 from provisioning.accounts.inputs import OfficeInput
 from provisioning.accounts.transitions import CompanyDraft

@@ -20,7 +20,7 @@ def connection_pool_ready(timeout: float = 5.0) -> None:
 
     When PostgreSQL does not answer within timeout, the process starts all the same: the pool
     keeps trying, and requests meanwhile get the 503 of an unavailable database."""
-    pool = connection.pool if connection.vendor == "postgresql" else None
+    pool = getattr(connection, "pool", None)  # None without a pool, or on a backend without one
     if pool is None:
         return
     try:

@@ -193,7 +193,7 @@ def run() -> None:
     from django.test import Client
 
     from backoffice.queue import Cursor
-    from backoffice.selectors import pending_accounts
+    from backoffice.selectors.queue import pending_accounts
     from provisioning.models import User
 
     connection_created.connect(_on_connect)

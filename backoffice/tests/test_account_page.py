@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from backoffice.models import AccountNote, ContactMark
-from backoffice.selectors import company_suggestions, name_key
+from backoffice.selectors.account import company_suggestions, name_key
 from backoffice.tests.conftest import QUEUE_URL, account_url, pending
 from provisioning.audit.records import Actor, audit_record
 from provisioning.models import AuditEvent

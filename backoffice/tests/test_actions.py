@@ -356,7 +356,7 @@ def test_bulk_resend_reopen_and_erase(agent_client):
 
 
 def test_bulk_actions_are_capped(agent_client, monkeypatch):
-    monkeypatch.setattr("backoffice.admin.MAX_BULK", 2)
+    monkeypatch.setattr("backoffice.admin.queue_page.MAX_BULK", 2)
     users = [pending(f"c{n}@a.example") for n in range(3)]
     response = bulk(agent_client, "reject", users, {"reason": "x"})
     assert response.status_code == 302

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from backoffice.models import Account
-from provisioning.management.commands.seed_demo import ADMIN_EMAIL
+from provisioning.management.demo_data import ADMIN_EMAIL
 from provisioning.models import ApiKey, User
 
 pytestmark = pytest.mark.django_db

@@ -66,7 +66,7 @@ def test_the_dashboard_counts_pending_accounts_per_reason(agent_client):
 
 
 def test_reason_counts_stop_at_the_cap_instead_of_counting_everything(agent_client, monkeypatch):
-    monkeypatch.setattr("backoffice.selectors.REASON_COUNT_CAP", 2)
+    monkeypatch.setattr("backoffice.selectors.dashboard.REASON_COUNT_CAP", 2)
     for n in range(4):
         pending(f"s{n}@a.example")
     stats = agent_client.get(QUEUE_URL).context["stats"]

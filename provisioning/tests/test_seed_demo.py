@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from provisioning.management.commands.seed_demo import DEMO_API_KEY, SUPPORT_EMAIL
+from provisioning.management.demo_data import DEMO_API_KEY, SUPPORT_EMAIL
 from provisioning.models import PendingReason, User, UserStatus
 from provisioning.partner_api.keys import api_key_authenticate
 from recognition.models import CassRegistration
