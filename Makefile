@@ -44,9 +44,16 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	$(VENV)/bin/celery -A backoffice beat --loglevel=INFO
 
-## make bench-queue: the support queue page at 1,000 and 1,000,000 users (DATABASE_URL=postgres://…)
+# The benchmarks need a PostgreSQL server; each creates a database of its own there and drops it.
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432/postgres
+
+## make bench: partner API create and login token against the bare views (BENCH_ARGS="--seconds 3")
+bench: $(VENV)/.installed
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_SERVER)}" $(PY) bench/api_load.py $(BENCH_ARGS)
+
+## make bench-queue: the support queue page at 1,000 and 1,000,000 users
 bench-queue: $(VENV)/.installed
-	$(PY) bench/support_queue.py
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_SERVER)}" $(PY) bench/support_queue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-results

@@ -7,10 +7,9 @@ from provisioning.log_filters import gunicorn_logger_class
 # (docs/forwarder-pages.md).
 logger_class = gunicorn_logger_class()
 
-# Two single-threaded processes per core. Threads were measured too: they serve a stream of
-# creates and login tokens a little faster, but a day's mix of calls (recognition and office
-# changes are heavier in Python) 20 % slower, with three times the p99 latency, as requests
-# wait for one another's Python (docs/reliability.md, Performance).
+# Two single-threaded processes per core: threads of one process wait for one another's Python,
+# and a day's mix of calls (recognition and office changes are heavy in Python) suffers from it.
+# `bench/api_load.py --threads N --mixed 600` compares the shapes (docs/performance.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0))))
 threads = int(os.environ.get("WEB_THREADS", 1))
 worker_class = "gthread" if threads > 1 else "sync"

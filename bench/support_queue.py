@@ -1,21 +1,28 @@
-"""Benchmark of the support queue page at 1,000 and at 1,000,000 users (DESIGN §7).
+"""Benchmark of the support queue page at 1,000 and at 1,000,000 users (DESIGN §7), or at the
+sizes given by --small and --large.
 
-Creates the PostgreSQL database `bench_support`, migrates it, bulk-loads users with
-INSERT ... SELECT generate_series (10% pending, spread over the three reasons, with
-companies, memberships and audit rows of recent activations) and keeps a copy of the database
-at 1,000 users in the schema `small` before growing `public` to 1,000,000. It then measures the
-queue page (/admin/backoffice/account/) served to a Support agent through Django's test client
-— server time and query count — alternating between the two schemas request by request, so
-that both sizes see the same load on a shared machine; prints EXPLAIN ANALYZE of the page's
-main query at 1,000,000 users; and drops the database again.
+Creates a PostgreSQL database with a unique name (bench_support_<pid>_<random>), migrates it,
+bulk-loads users with INSERT ... SELECT generate_series (10% pending, spread over the three
+reasons, with companies, memberships and audit rows of recent activations) and keeps a copy of
+the database at 1,000 users in the schema `small` before growing `public` to 1,000,000. It then
+measures the queue page (/admin/backoffice/account/) served to a Support agent through Django's
+test client — server time and query count — alternating between the two schemas request by
+request, so that both sizes see the same load on a shared machine; prints EXPLAIN ANALYZE of
+the page's main query at the larger size; and drops the database it created. The sizes printed
+are the rows really present in each copy, counted after loading.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h5 .venv/bin/python bench/support_queue.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/support_queue.py
+    DATABASE_URL=… .venv/bin/python bench/support_queue.py --large 50000     # a quick look
 
-DATABASE_URL only names the server (and a database to connect to for CREATE/DROP DATABASE);
-the benchmark's data lives in `bench_support` alone.
+DATABASE_URL only names the server (and a database to connect to for CREATE/DROP DATABASE).
+With BENCH_DB=<name> the benchmark loads an existing, empty database of that name instead and
+drops nothing.
 """
 
+import argparse
 import os
+import re
+import secrets
 import statistics
 import sys
 import time
@@ -24,15 +31,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-BENCH_DB = "bench_support"
 ROOT = Path(__file__).resolve().parent.parent
-SMALL, LARGE = 1_000, 1_000_000
+_sizes = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+_sizes.add_argument("--small", type=int, default=1_000, help="users in the small copy (1,000)")
+_sizes.add_argument("--large", type=int, default=1_000_000, help="users in all (1,000,000)")
+_args = _sizes.parse_args()
+SMALL, LARGE = _args.small, _args.large
+BENCH_DB = os.environ.get("BENCH_DB") or f"bench_support_{os.getpid()}_{secrets.token_hex(4)}"
+OWNED = not os.environ.get("BENCH_DB")
 PENDING_EVERY = 10  # one user in ten is pending
 RUNS = 15
 
 server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 if not server_url.startswith("postgres"):
-    sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/h5")
+    sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1/postgres")
 bench_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{BENCH_DB}"))
 
 
@@ -173,16 +185,18 @@ def copy_to_schema(cursor, schema: str) -> None:
 
 
 def main() -> None:
-    admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}")
+    if OWNED:
+        admin_sql(f'CREATE DATABASE "{BENCH_DB}"')
     try:
         setup_django()
         run()
     finally:
-        from django.db import connections
+        if OWNED:
+            from django.db import connections
 
-        connections.close_all()
-        admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        print(f"\nDropped {BENCH_DB}.")
+            connections.close_all()
+            admin_sql(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+            print(f"\nDropped {BENCH_DB}.")
 
 
 def run() -> None:
@@ -192,9 +206,7 @@ def run() -> None:
     from django.db.backends.signals import connection_created
     from django.test import Client
 
-    from backoffice.queue import Cursor
-    from backoffice.selectors.queue import pending_accounts
-    from provisioning.models import User
+    from provisioning.models import AuditEvent, Company, Membership, User
 
     connection_created.connect(_on_connect)
     print(f"Migrating {BENCH_DB}…")
@@ -215,11 +227,18 @@ def run() -> None:
         load_users(cursor, SMALL + 1, LARGE)
         cursor.execute("VACUUM ANALYZE")
         print(f"  loaded in {time.perf_counter() - started:.0f} s")
-    schemas = {f"{SMALL:,} users": "small", f"{LARGE:,} users": "public"}
-    for name, schema in schemas.items():
+    schemas = {}
+    print("Rows present:")
+    for schema in ("small", "public"):
         use_schema(schema)
-        pending = User.objects.filter(status="pending").count()
-        print(f"  {name}: {User.objects.count():,} accounts, {pending:,} pending")
+        users = User.objects.filter(is_staff=False).count()
+        schemas[f"{users:,} users"] = schema
+        print(
+            f"  {schema:<7} {users:,} users ({User.objects.filter(status='pending').count():,}"
+            f" pending), {Membership.objects.count():,} memberships, "
+            f"{AuditEvent.objects.count():,} audit events, {Company.objects.count():,} companies"
+        )
+    small_name, large_name = schemas
 
     pages = {
         "queue": "/admin/backoffice/account/",
@@ -232,9 +251,9 @@ def run() -> None:
     for page, url in pages.items():
         if url is None:
             use_schema("public")
-            last = pending_accounts().order_by("status_changed_at", "id")[49]
-            cursor = Cursor(last.status_changed_at, last.pk).encode()
-            url = f"/admin/backoffice/account/?after={cursor}"
+            first_page = client.get(pages["queue"]).content.decode()
+            url = pages["queue"] + re.search(r'href="(\?[^"]*after=[^"]*)"', first_page)[1]
+            url = url.replace("&amp;", "&")
         times, captured = measure(client, url, schemas)
         small, large = (times[name] for name in schemas)
         counts = [len(captured[name]) for name in schemas]
@@ -242,22 +261,22 @@ def run() -> None:
         if page == "queue":
             main_query = next(
                 q["sql"]
-                for q in captured[f"{LARGE:,} users"]
+                for q in captured[large_name]
                 if "status_changed_at" in q["sql"] and q["sql"].endswith("LIMIT 51")
             )
-            slowest = sorted(captured[f"{LARGE:,} users"], key=lambda q: -float(q["time"]))
-            print("\nSlowest queries of the queue page at 1,000,000 users:")
+            slowest = sorted(captured[large_name], key=lambda q: -float(q["time"]))
+            print(f"\nSlowest queries of the queue page at {large_name}:")
             for query in slowest[:4]:
                 print(f"  {float(query['time']) * 1000:5.1f} ms  {query['sql'][:100]}")
 
     use_schema("public")
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + main_query)
-        print("\nThe queue page's main query at 1,000,000 users:\n  " + main_query[:200] + " …")
+        print(f"\nThe queue page's main query at {large_name}:\n  " + main_query[:200] + " …")
         print("\n".join("    " + row[0] for row in cursor.fetchall()))
 
     print(f"\nServer time, median of {RUNS} interleaved requests each:")
-    print(f"{'page':<24}{'1,000 users':>18}{'1,000,000 users':>22}{'ratio':>8}")
+    print(f"{'page':<24}{small_name:>18}{large_name:>22}{'ratio':>8}")
     for page, small, small_q, large, large_q in rows:
         print(
             f"{page:<24}{small:>9.1f} ms {small_q:2d} q{large:>13.1f} ms {large_q:2d} q"
