@@ -24,6 +24,10 @@ from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
 
+# In multiprocess mode each metric below opens its file in the directory when it is created.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUEST_LATENCY = Histogram(
     "backoffice_http_request_duration_seconds",
     "Time to answer a request, by URL pattern name and method.",

@@ -2,8 +2,10 @@
 
 With PROMETHEUS_MULTIPROC_DIR set, every process of a gunicorn master or of a prefork Celery
 worker writes its counters to files in that directory, and one scrape adds them up. The
-directory belongs to one master: it is emptied when the master starts, and a child's files are
-marked dead when it exits.
+directory belongs to one master and must start empty: gunicorn's master empties it before it
+loads the application; a worker's main process creates its counters before any hook runs, so
+give the worker an empty directory (a tmpfs in docker-compose.yml). A child's files are marked
+dead when it exits.
 """
 
 import logging
@@ -39,7 +41,6 @@ def _worker_metrics_serve(**kwargs):
     (its tasks run in its own processes, which the web endpoint cannot see)."""
     from django.conf import settings
 
-    multiprocess_dir_reset()
     if not settings.WORKER_METRICS_PORT:
         return
     from prometheus_client import start_http_server
