@@ -21,3 +21,16 @@ def post_worker_init(worker):
     from backoffice.pool import connection_pool_ready
 
     connection_pool_ready()
+
+
+def on_starting(server):
+    # With PROMETHEUS_MULTIPROC_DIR, the counters of this master's workers (docs/operations.md).
+    from backoffice.observability.processes import multiprocess_dir_reset
+
+    multiprocess_dir_reset()
+
+
+def child_exit(server, worker):
+    from backoffice.observability.processes import process_exited
+
+    process_exited(worker.pid)

@@ -6,6 +6,11 @@ class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = "Support back-office"
 
+    def ready(self):
+        from backoffice.observability import signals
+
+        signals.connect()
+
 
 class SupportAdminConfig(AdminConfig):
     """django.contrib.admin with the support back-office's site as the default `admin.site`."""

@@ -8,6 +8,9 @@ app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# A worker's metrics endpoint and its processes' counters (WORKER_METRICS_PORT).
+import backoffice.observability.processes  # noqa: E402, F401
+
 
 class OutboxRelayStep(bootsteps.StartStopStep):
     """Runs the outbox relay (provisioning/delivery/relay.py) in a thread of every worker, so

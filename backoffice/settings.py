@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the latency histogram cover everything below it.
+    "backoffice.observability.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,7 +183,7 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -234,11 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "link-requests-purge": {
         "task": "provisioning.tasks.link_requests_purge",
-        "schedule": timedelta(hours=1),
+        "schedule": timedelta(seconds=env.int("LINK_REQUESTS_PURGE_SECONDS", default=3600)),
     },
     "api-housekeeping": {
         "task": "provisioning.tasks.api_housekeeping",
-        "schedule": timedelta(hours=1),
+        "schedule": timedelta(seconds=env.int("API_HOUSEKEEPING_SECONDS", default=3600)),
     },
 }
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
@@ -300,18 +302,44 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations (docs/operations.md) ---------------------------------------------------------
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>`; with no token it is open while
+# DEBUG is on and absent (404) in production.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be a random string of 16+ characters.")
+# A `celery worker` serves its own task metrics on this port (0: it does not).
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+# /readyz gives the broker this long to accept a connection.
+READYZ_BROKER_TIMEOUT = env.float("READYZ_BROKER_TIMEOUT", default=2.0)
+
 # --- Logging --------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line, with the request id (docs/operations.md).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+# One line per request (method, path, status, time, view, request id); gunicorn's access log
+# says the same without the request id.
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=LOG_FORMAT == "json")
+# Celery leaves the worker's logging to LOGGING below, so that its lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # The one-time tokens of forwarder links never reach a log line (docs/forwarder-pages.md).
-    "filters": {"one_time_links": {"()": "provisioning.log_filters.RedactOneTimeLinks"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "backoffice.observability.logs.JsonFormatter"},
+    },
+    "filters": {
+        # The one-time tokens of forwarder links never reach a log line (docs/forwarder-pages.md).
+        "one_time_links": {"()": "provisioning.log_filters.RedactOneTimeLinks"},
+        "request_id": {"()": "backoffice.observability.logs.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["one_time_links"],
+            "formatter": LOG_FORMAT,
+            "filters": ["one_time_links", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

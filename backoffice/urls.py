@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from backoffice.observability.views import metrics, readyz
 from backoffice.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("provisioning.partner_api.v1.urls")),
     path("", include("provisioning.urls")),
 ]

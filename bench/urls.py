@@ -8,8 +8,9 @@ ORM. bench/api_load.py checks, before it measures, that each bare view writes as
 into each table as the call it stands beside.
 
     bare create (flow 3: unknown domain, no CASS): key check, rate-limit count, the email
-        domain's company; the user, its membership, two audit events (created, completion link
-        sent), the partner's `user.created` event, the completion link, the outbox email
+        domain's company; the user, its membership, one audit event (created, naming the
+        completion link sent), the partner's `user.created` event, the completion link, the
+        outbox email
     bare token: key check, rate-limit count, the partner's member; the login token, its audit
         event
 

@@ -3,6 +3,7 @@ server process the test can stop and start, a `celery worker` process reading th
 PostgreSQL database, and outbox relays running in this process."""
 
 import asyncio
+import atexit
 import base64
 import json
 import os
@@ -169,13 +170,21 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
-def shared_redis_url() -> str:
-    """The Redis the suite may use and flush (TEST_REDIS_URL); skipped or failed when absent."""
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    require(_pings(client), f"no Redis broker at {url} (set TEST_REDIS_URL)")
-    client.flushdb()
-    return url
+_suite_redis: RedisServer | None = None
+
+
+def suite_redis_url() -> str:
+    """An emptied Redis for the test: a redis-server of the test run's own, started on first
+    use and stopped when the run ends. The machine's Redis may serve others: nothing here
+    flushes it."""
+    global _suite_redis
+    if _suite_redis is None or _suite_redis.process is None:
+        server = RedisServer()
+        server.start()
+        atexit.register(server.cleanup)
+        _suite_redis = server
+    redis.Redis.from_url(_suite_redis.url).flushdb()
+    return _suite_redis.url
 
 
 class Worker:

@@ -10,7 +10,7 @@ from django.db import transaction
 from provisioning.delivery.outbox import outbox_email_queue
 from provisioning.models import OutboxMessage
 from provisioning.models.outbox import OutboxStatus
-from provisioning.tests.live import SmtpServer, Worker, publishing_to, shared_redis_url, wait_for
+from provisioning.tests.live import SmtpServer, Worker, publishing_to, suite_redis_url, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ NOTIFIED_ONLY = {"OUTBOX_RELAY_POLL_SECONDS": "3600"}
 
 @pytest.fixture
 def worker(smtp, tmp_path):
-    broker_url = shared_redis_url()
+    broker_url = suite_redis_url()
     process = Worker(
         broker_url=broker_url, smtp_port=smtp.port, log_dir=tmp_path, env=NOTIFIED_ONLY
     )

@@ -29,7 +29,7 @@ from provisioning.tests.live import (
     publishing_to,
     queued_deliveries,
     relay_running,
-    shared_redis_url,
+    suite_redis_url,
     wait_for,
 )
 
@@ -42,8 +42,8 @@ NOTIFIED_ONLY = 3600
 
 @pytest.fixture
 def broker_url():
-    """The shared test Redis, which this process publishes to; no worker consumes it."""
-    url = shared_redis_url()
+    """The test run's Redis, which this process publishes to; no worker consumes it."""
+    url = suite_redis_url()
     with publishing_to(url):
         yield url
 
@@ -257,7 +257,7 @@ def test_a_worker_runs_a_relay_unless_its_outbox_relay_setting_is_false(
     postgresql, tmp_path, setting, runs_a_relay
 ):
     env = {"OUTBOX_RELAY": setting} if setting else {}
-    worker = Worker(broker_url=shared_redis_url(), smtp_port=free_port(), log_dir=tmp_path, env=env)
+    worker = Worker(broker_url=suite_redis_url(), smtp_port=free_port(), log_dir=tmp_path, env=env)
     worker.start()
     try:
         # The relay starts with the worker's pool, before the worker reports ready.
