@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
+from .cass import admin as cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
 from .keys import api_key_create
 from .models import (
     ApiKey,

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from provisioning.audit import Actor
-from provisioning.cass_import import cass_directory_import
+from provisioning.cass.importer import cass_directory_import
 from provisioning.models import AuditEvent, Company, CompanyDomain, Office
 from provisioning.tests.factories import CompanyDomainFactory, CompanyFactory
 from recognition.models import AirlineCassConfiguration, CassRegistration

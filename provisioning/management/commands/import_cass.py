@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from provisioning.audit import Actor
-from provisioning.cass_import import CassImportError, cass_directory_import
+from provisioning.cass.importer import CassImportError, cass_directory_import
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from django.urls import path
 from recognition.admin import CassRegistrationAdmin
 from recognition.models import CassRegistration
 
-from .audit import Actor
-from .cass_import import CassImportError, cass_directory_import
+from ..audit import Actor
+from .importer import CassImportError, cass_directory_import
 
 # A request imports row by row; bigger files go through `manage.py import_cass`.
 MAX_UPLOAD_BYTES = 1024 * 1024

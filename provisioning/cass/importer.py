@@ -24,9 +24,9 @@ from recognition.validators import (
     validate_iata_agent_code,
 )
 
-from .audit import Actor, audit_record
-from .domains import validate_company_domain
-from .models import Company, CompanyDomain, Office
+from ..audit import Actor, audit_record
+from ..domains import validate_company_domain
+from ..models import Company, CompanyDomain, Office
 
 COLUMNS = (
     "company",
