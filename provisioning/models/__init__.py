@@ -1,5 +1,6 @@
 from .api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
 from .audit import AuditEvent
+from .cass import CassImport, CassImportStatus
 from .companies import Company, CompanyDomain, Office
 from .links import CompletionLink, LinkRequest, LoginToken
 from .outbox import OutboxMessage
@@ -9,6 +10,8 @@ from .users import Membership, PendingReason, User, UserStatus
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "CassImport",
+    "CassImportStatus",
     "Company",
     "CompanyDomain",
     "CompletionLink",
