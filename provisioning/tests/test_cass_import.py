@@ -335,3 +335,17 @@ def test_the_name_lookup_uses_the_lower_case_index_expression():
 
     lookups = [q["sql"] for q in captured if 'FROM "provisioning_company"' in q["sql"]]
     assert lookups and all("LOWER(" in sql and "UPPER(" not in sql for sql in lookups)
+
+
+def test_a_registration_support_moved_to_another_companys_office_keeps_it():
+    run(HEADER + "ACME Cargo GmbH,acme-cargo.de,DE,HAM,2347001,0001,yes,EK\n")
+    other = CompanyFactory(legal_name="ACME Hamburg Logistik", country="DE")
+    office = Office.objects.create(
+        company=other, country="DE", airport_code="HAM", iata_code="2347001", cass_code="0001"
+    )
+    CassRegistration.objects.update(office=office)
+
+    again = run(HEADER + "ACME Cargo GmbH,acme-cargo.de,DE,HAM,2347001,0001,yes,EK\n")
+
+    assert (again.unchanged, again.errors) == (1, [])
+    assert CassRegistration.objects.get().office == office
