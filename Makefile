@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-deploy worker beat bench bench-queue clean
+.PHONY: run test lint format check-deploy worker beat bench bench-queue bench-cass clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -47,6 +47,10 @@ beat: $(VENV)/.installed
 ## make bench-queue: the support queue page at 1,000 and 1,000,000 users (DATABASE_URL=postgres://…)
 bench-queue: $(VENV)/.installed
 	$(PY) bench/support_queue.py
+
+## make bench-cass: CASS import speed, 20,000 and 100,000 generated rows (DATABASE_URL=postgres://…)
+bench-cass: $(VENV)/.installed
+	$(PY) bench/cass_import.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-results

@@ -7,7 +7,9 @@ companies of one to five offices, spread over 20 countries (one airport each), o
 registration per office with a valid check digit, configured at three airlines, one email
 domain per company. For each size it creates a PostgreSQL database of its own (a unique
 name, or BENCH_DB), migrates it, runs the command on the file twice (the second run changes
-nothing), prints rows per second and the queries per batch, and drops the database.
+nothing), prints rows per second, this process's CPU time (on a shared machine, the part of
+the wall time the import itself spent in Python) and the queries per batch, and drops the
+database. BENCH_EXPLAIN=1 also prints the plan of a batch's company lookup by name.
 DATABASE_URL only names the server and a database to connect to for CREATE/DROP DATABASE.
 """
 
@@ -92,10 +94,34 @@ def timed_import(path: str) -> tuple[float, str, int]:
 
     out = io.StringIO()
     with CaptureQueriesContext(connection) as queries, redirect_stdout(out):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         call_command("import_cass", path, stdout=out)
-        elapsed = time.perf_counter() - started
-    return elapsed, out.getvalue().strip().splitlines()[-1], len(queries)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return elapsed, cpu, out.getvalue().strip().splitlines()[-1], len(queries)
+
+
+def explain_name_lookup(text: str, rows: int) -> str:
+    """The plan of the company lookup by name of a batch of `rows` rows, as the importer
+    builds it."""
+    from django.db import connection
+    from django.db.models.functions import Lower
+
+    from provisioning.models import Company
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # plan with the statistics of the imported directory
+    rows = list(csv.DictReader(io.StringIO(text)))[:rows]
+    plan = (
+        Company.objects.annotate(name_lower=Lower("legal_name"))
+        .filter(
+            country__in={row["country"] for row in rows},
+            name_lower__in={row["company"].lower() for row in rows},
+        )
+        .values_list("pk", "legal_name", "country")
+        .order_by("pk")
+        .explain()
+    )
+    return "\n".join(line[:150] for line in plan.splitlines())
 
 
 def bench(size: int, database: str) -> None:
@@ -108,16 +134,21 @@ def bench(size: int, database: str) -> None:
     connections.close_all()
     settings.DATABASES["default"]["NAME"] = database
     call_command("migrate", verbosity=0)
+    text = directory(size)
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
-        handle.write(directory(size))
+        handle.write(text)
     batches = -(-size // DEFAULT_BATCH_SIZE)
     try:
         for label in ("first import", "unchanged re-import"):
-            elapsed, summary, queries = timed_import(handle.name)
+            elapsed, cpu, summary, queries = timed_import(handle.name)
             print(
                 f"{size:>8,}  {label:<20} {elapsed:7.2f} s  {size / elapsed:8,.0f} rows/s  "
-                f"{queries / batches:5.1f} queries/batch   {summary}"
+                f"(this process's CPU {cpu:6.2f} s)  {queries / batches:5.1f} queries/batch"
+                f"   {summary}"
             )
+        if os.environ.get("BENCH_EXPLAIN"):
+            for rows in (DEFAULT_BATCH_SIZE, 20):
+                print(f"company lookup by name, {rows} rows:\n" + explain_name_lookup(text, rows))
     finally:
         os.unlink(handle.name)
         connections.close_all()
