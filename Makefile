@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-deploy worker beat bench bench-queue clean
+.PHONY: run test lint format check-deploy worker beat bench bench-queue bench-cass clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -54,6 +54,10 @@ bench: $(VENV)/.installed
 ## make bench-queue: the support queue page at 1,000 and 1,000,000 users
 bench-queue: $(VENV)/.installed
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_SERVER)}" $(PY) bench/support_queue.py $(BENCH_ARGS)
+
+## make bench-cass: CASS import speed, 20,000 and 100,000 generated rows (DATABASE_URL=postgres://…)
+bench-cass: $(VENV)/.installed
+	$(PY) bench/cass_import.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-results

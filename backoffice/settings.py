@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(seconds=env.int("LINK_REQUESTS_PURGE_SECONDS", default=3600)),
     },
+    # Runs the CASS directory files uploaded in the admin (provisioning/cass/runs.py).
+    "cass-imports": {
+        "task": "provisioning.tasks.cass_imports_sweep",
+        "schedule": timedelta(seconds=env.int("CASS_IMPORT_SWEEP_SECONDS", default=5)),
+    },
     "api-housekeeping": {
         "task": "provisioning.tasks.api_housekeeping",
         "schedule": timedelta(seconds=env.int("API_HOUSEKEEPING_SECONDS", default=3600)),

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from provisioning.cass.runs import cass_import_execute, cass_imports_start
 from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
 from provisioning.forwarder.completion import completion_reminders_send, link_requests_purge
 from provisioning.partner_api.idempotency import idempotency_records_purge
@@ -37,3 +38,15 @@ def api_housekeeping() -> None:
     """Forget idempotency records older than a day and rate-limit windows that are over."""
     idempotency_records_purge()
     rate_limit_windows_purge()
+
+
+@shared_task
+def cass_import_run(import_id: int) -> bool:
+    """Run one uploaded CASS import (in-process mode queues it on upload)."""
+    return cass_import_execute(import_id=import_id)
+
+
+@shared_task
+def cass_imports_sweep() -> int:
+    """Beat, every CASS_IMPORT_SWEEP_SECONDS: run the uploaded CASS imports that are queued."""
+    return cass_imports_start()

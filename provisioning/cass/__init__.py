@@ -1,0 +1,1 @@
+"""The IATA CASS directory import: the importer, its runs, its admin upload."""

@@ -1,7 +1,8 @@
-"""The CASS directory's admin page, with its CSV upload.
+"""The CASS directory's admin page, with its CSV upload and the upload's progress page.
 
 recognition owns the admin of its models, but the import creates companies and offices, which
-belong here; so this app re-registers the directory's admin with the upload added.
+belong here; so this app re-registers the directory's admin with the upload added. An upload
+is imported by a worker (runs.py); the agent is sent to a page that follows it.
 """
 
 import io
@@ -9,16 +10,21 @@ import io
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from provisioning.audit.records import Actor
-from provisioning.cass.importer import CassImportError, cass_directory_import
+from provisioning.cass.importer import CassImportError, cass_header_check
+from provisioning.cass.runs import cass_import_queue
+from provisioning.models import CassImport
 from recognition.admin import CassRegistrationAdmin
 from recognition.models import CassRegistration
 
-# A request imports row by row; bigger files go through `manage.py import_cass`.
-MAX_UPLOAD_BYTES = 1024 * 1024
+# The file is kept in the database until a worker has imported it; a world directory of
+# 100,000 rows is about 9 MB.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# How often the progress page reloads itself while the import runs.
+REFRESH_SECONDS = 2
 
 
 class CassImportForm(forms.Form):
@@ -31,13 +37,20 @@ class CassImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // 1024} KB: "
+                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
                 "use manage.py import_cass for it."
             )
         try:
-            return upload.read().decode("utf-8-sig")
+            content = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise forms.ValidationError("The file is not UTF-8 text.") from error
+        if "\x00" in content:
+            raise forms.ValidationError("The file is not a CSV text file.")
+        try:
+            cass_header_check(io.StringIO(content, newline=""))
+        except CassImportError as error:
+            raise forms.ValidationError(str(error)) from error
+        return content
 
 
 class CassDirectoryAdmin(CassRegistrationAdmin):
@@ -50,33 +63,52 @@ class CassDirectoryAdmin(CassRegistrationAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="recognition_cassregistration_import",
             ),
+            path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_progress_view),
+                name="recognition_cassregistration_import_progress",
+            ),
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
+    def _check_import_permission(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
-        report = None
+
+    def import_view(self, request):
+        self._check_import_permission(request)
         form = CassImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                report = cass_directory_import(
-                    file=io.StringIO(form.cleaned_data["file"], newline=""),
-                    actor=Actor.staff(request.user),
-                    dry_run=form.cleaned_data["dry_run"],
-                    source=request.FILES["file"].name,
-                )
-            except CassImportError as error:
-                form.add_error("file", str(error))
+            run = cass_import_queue(
+                file_name=request.FILES["file"].name,
+                content=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                user=request.user,
+            )
+            return redirect("admin:recognition_cassregistration_import_progress", run.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import the CASS directory",
             "form": form,
-            "report": report,
-            "max_kb": MAX_UPLOAD_BYTES // 1024,
+            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "recent": CassImport.objects.select_related("requested_by").defer("content")[:10],
         }
         return TemplateResponse(request, "admin/recognition/cassregistration/import.html", context)
+
+    def import_progress_view(self, request, import_id: int):
+        self._check_import_permission(request)
+        run = get_object_or_404(CassImport.objects.defer("content"), pk=import_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"CASS import of {run.file_name}",
+            "run": run,
+            "refresh_seconds": None if run.is_finished else REFRESH_SECONDS,
+        }
+        return TemplateResponse(
+            request, "admin/recognition/cassregistration/import_progress.html", context
+        )
 
 
 admin.site.unregister(CassRegistration)

@@ -1,5 +1,6 @@
 from provisioning.models.api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
 from provisioning.models.audit import AuditEvent
+from provisioning.models.cass import CassImport, CassImportStatus
 from provisioning.models.companies import Company, CompanyDomain, Office
 from provisioning.models.links import CompletionLink, LinkRequest, LoginToken
 from provisioning.models.outbox import OutboxMessage
@@ -9,6 +10,8 @@ from provisioning.models.users import Membership, PendingReason, User, UserStatu
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "CassImport",
+    "CassImportStatus",
     "Company",
     "CompanyDomain",
     "CompletionLink",

@@ -194,3 +194,158 @@ def test_the_command_refuses_an_unreadable_file(tmp_path):
     path.write_text("")
     with pytest.raises(CommandError, match="empty"):
         call_command("import_cass", str(path))
+
+
+# --- In batches ----------------------------------------------------------------------------
+
+
+def directory(rows: int, *, first: int = 0) -> str:
+    """rows new registrations: companies of up to three offices, two airlines each."""
+    lines = []
+    for n in range(first, first + rows):
+        company = n // 3
+        lines.append(
+            f"Forwarder {company} Ltd,forwarder-{company}.com,DE,{('HAM', 'FRA', 'MUC')[n % 3]},"
+            f"{5_000_000 + n:07d},0001,yes,EK QR\n"
+        )
+    return HEADER + "".join(lines)
+
+
+def queries_of(text: str, **kwargs) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run(text, **kwargs)
+    return len(captured)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 2000])
+def test_batches_of_any_size_import_a_file_alike(batch_size):
+    report = run(GOOD_AND_BAD, batch_size=batch_size)
+
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    assert [problem.line for problem in report.errors] == [4, 5, 6, 7, 8]
+    assert Company.objects.count() == 2
+    assert set(Company.objects.get(legal_name="ACME Cargo GmbH").domains.values_list(
+        "domain", flat=True
+    )) == {"acme-cargo.de", "acme-cargo.com"}  # fmt: skip
+
+
+def test_a_row_sees_the_company_an_earlier_batch_created():
+    text = HEADER + (
+        "New Forwarder GmbH,,DE,HAM,2347001,0001,yes,EK\n"
+        "NEW FORWARDER GMBH,new-forwarder.de,DE,FRA,2347002,0000,yes,EK\n"
+        "Other Name,new-forwarder.de,DE,MUC,2347003,0000,yes,EK\n"
+    )
+
+    report = run(text, batch_size=1)
+
+    assert (report.created, report.errors) == (3, [])
+    company = Company.objects.get()
+    assert company.legal_name == "New Forwarder GmbH"
+    assert company.offices.count() == 3
+
+
+def test_the_queries_of_an_import_grow_with_its_batches_not_with_its_rows():
+    """A batch costs the same few queries whether it holds 50 rows or 500."""
+    fifty = queries_of(directory(50), batch_size=500)
+    five_hundred = queries_of(directory(500, first=1000), batch_size=500)
+    ten_batches = queries_of(directory(500, first=2000), batch_size=50)
+
+    assert fifty <= 20
+    # SQLite limits a statement to 999 parameters, so its 500-row inserts take a few
+    # statements each; PostgreSQL writes each table in one.
+    assert five_hundred <= fifty + 12
+    assert ten_batches <= 10 * fifty
+
+
+def test_an_unchanged_re_import_only_reads():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = directory(120)
+    run(text, batch_size=50)
+
+    with CaptureQueriesContext(connection) as captured:
+        again = run(text, batch_size=50)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 120)
+    writes = [
+        query["sql"]
+        for query in captured
+        if query["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    # The one write is the run's audit row.
+    assert len(writes) == 1 and "provisioning_auditevent" in writes[0]
+
+
+def test_progress_is_reported_after_each_batch_with_the_errors_so_far():
+    calls = []
+
+    report = run(
+        GOOD_AND_BAD,
+        batch_size=3,
+        progress=lambda report, rows_done: calls.append((rows_done, len(report.errors))),
+    )
+
+    assert calls == [(3, 1), (6, 4), (8, 5)]
+    assert report.created == 3
+
+
+def test_a_row_the_database_refuses_is_reported_on_its_line_and_the_batch_still_imports(
+    monkeypatch,
+):
+    from django.db import IntegrityError
+
+    from provisioning.cass import importer
+
+    real_write = importer._batch_write
+
+    def refuse_one_domain(writes):
+        if any(domain == "refused.example.com" for domain, _ in writes.domains):
+            raise IntegrityError("duplicate key value violates unique constraint")
+        real_write(writes)
+
+    monkeypatch.setattr(importer, "_batch_write", refuse_one_domain)
+
+    report = run(
+        HEADER
+        + "ACME Cargo GmbH,acme-cargo.de,DE,HAM,2347001,0001,yes,EK\n"
+        + "Refused Ltd,refused.example.com,GB,LHR,2347002,0000,yes,EK\n"
+        + "Orange Freight BV,orangefreight.nl,NL,AMS,3612345,0016,no,KL\n"
+    )
+
+    assert report.created == 2
+    assert [(p.line, p.message) for p in report.errors] == [
+        (3, "not stored: duplicate key value violates unique constraint")
+    ]
+    assert set(CassRegistration.objects.values_list("iata_code", flat=True)) == {
+        "2347001",
+        "3612345",
+    }
+
+
+def test_the_name_lookup_uses_the_lower_case_index_expression():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run(HEADER + "ACME Cargo GmbH,,DE,HAM,2347001,0001,yes,EK\n")
+
+    lookups = [q["sql"] for q in captured if 'FROM "provisioning_company"' in q["sql"]]
+    assert lookups and all("LOWER(" in sql and "UPPER(" not in sql for sql in lookups)
+
+
+def test_a_registration_support_moved_to_another_companys_office_keeps_it():
+    run(HEADER + "ACME Cargo GmbH,acme-cargo.de,DE,HAM,2347001,0001,yes,EK\n")
+    other = CompanyFactory(legal_name="ACME Hamburg Logistik", country="DE")
+    office = Office.objects.create(
+        company=other, country="DE", airport_code="HAM", iata_code="2347001", cass_code="0001"
+    )
+    CassRegistration.objects.update(office=office)
+
+    again = run(HEADER + "ACME Cargo GmbH,acme-cargo.de,DE,HAM,2347001,0001,yes,EK\n")
+
+    assert (again.unchanged, again.errors) == (1, [])
+    assert CassRegistration.objects.get().office == office

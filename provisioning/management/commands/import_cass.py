@@ -1,9 +1,13 @@
-"""`manage.py import_cass FILE.csv [--dry-run]`: load the IATA CASS directory."""
+"""`manage.py import_cass FILE.csv [--dry-run] [--batch-size N]`: load the IATA CASS directory."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from provisioning.audit.records import Actor
-from provisioning.cass.importer import CassImportError, cass_directory_import
+from provisioning.cass.importer import (
+    DEFAULT_BATCH_SIZE,
+    CassImportError,
+    cass_directory_import,
+)
 
 
 class Command(BaseCommand):
@@ -17,12 +21,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change; write nothing."
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Rows read and written together (default {DEFAULT_BATCH_SIZE}).",
+        )
 
-    def handle(self, *args, file, dry_run=False, **options):
+    def handle(self, *args, file, dry_run=False, batch_size=DEFAULT_BATCH_SIZE, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+
+        def progress(report, rows_done):
+            if options.get("verbosity", 1) >= 2:
+                self.stdout.write(f"{rows_done} rows done, {len(report.errors)} refused so far")
+
         try:
             with open(file, encoding="utf-8-sig", newline="") as handle:
                 report = cass_directory_import(
-                    file=handle, actor=Actor.system(), dry_run=dry_run, source=file
+                    file=handle,
+                    actor=Actor.system(),
+                    dry_run=dry_run,
+                    source=file,
+                    batch_size=batch_size,
+                    progress=progress,
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
