@@ -46,6 +46,10 @@ NOT_ATTACHED = (
 )
 NOT_YOUR_PROVIDER = "user does not belong to your provider: {email}"
 DISABLED = "user account actually disabled, please contact support for additionnal details"
+# The vendor's own success texts (docs/partner-api.md: the published contract).
+CREATED_ACTIVATED = "User created and account already activated"
+FOLLOW_THE_LINK = "please follow the link"
+UPDATED = "User updated successfully"
 
 
 def _refusal(exc: Exception, *, not_attached: str = NOT_ATTACHED) -> str:
@@ -96,12 +100,13 @@ class CompatUsersView(APIView):
             actor=self.actor,
             read=getattr(request, "domain_company", None),
         )
+        email = result.user.email
         if result.linked:
-            message = "User has been successfully linked to your API key"
+            message = f"User has been successfully linked to your API key: {email}"
         elif result.user.status == UserStatus.ACTIVATED:
-            message = "User has been successfully created"
+            message = CREATED_ACTIVATED
         else:
-            message = "User has been created and is pending verification"
+            message = f"User has been created and is pending verification: {email}"
         return self._provisioned(result, message)
 
     @docs.token
@@ -115,7 +120,7 @@ class CompatUsersView(APIView):
         )
         return self._ok(
             status=STATUS_WORDS[user.status],
-            message=f"Successful request: login link generated: {user.email}",
+            message=f"Successful request: {FOLLOW_THE_LINK}",
             token=raw_token,
             link=login_link(raw_token),
         )
@@ -126,7 +131,7 @@ class CompatUsersView(APIView):
         result = user_add_offices(
             partner=self.partner, email=email, offices=offices, actor=self.actor
         )
-        return self._provisioned(result, "Offices have been successfully added")
+        return self._provisioned(result, UPDATED)
 
     @docs.delete
     def delete(self, request):
@@ -177,7 +182,7 @@ class CompatUsersView(APIView):
         user = result.user
         answer = {
             "status": STATUS_WORDS[user.status],
-            "message": f"Successful request: {message}: {user.email}",
+            "message": f"Successful request: {message}",
         }
         if user.status == UserStatus.ACTIVATED:
             _, raw_token = user_issue_token(
@@ -198,6 +203,16 @@ class CompatUsersView(APIView):
         )
 
     def handle_exception(self, exc):
+        response = self._refuse(exc)
+        if self.request.method == "PUT" and response.status_code == 400:
+            # The vendor's add-offices call answers its refusals under `error`.
+            response.data = {
+                ("error" if key == "message" else key): value
+                for key, value in response.data.items()
+            }
+        return response
+
+    def _refuse(self, exc):
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
             response = Response({"message": INVALID_KEY_MESSAGE}, status=401)
             response["WWW-Authenticate"] = "ApiKey"
