@@ -295,6 +295,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["provisioning.api.openapi.endpoints_preprocess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provisioning.api.openapi.query_text_postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "provisioning.models.users.UserStatus",
         "PendingReasonEnum": "provisioning.models.users.PendingReason",

@@ -16,6 +16,15 @@ from rest_framework import authentication, exceptions
 from .ratelimit import api_request_admit
 
 INVALID_KEY_MESSAGE = "Invalid or missing API key."
+# Larger bodies are not read along with the key: the key is checked before they are parsed.
+LOOKAHEAD_MAX_BODY = 64 * 1024
+
+
+def _declared_body_size(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return LOOKAHEAD_MAX_BODY + 1
 
 
 class _ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -24,7 +33,8 @@ class _ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         ask = getattr(request.parser_context.get("view"), "admission_lookahead", None)
-        lookahead = ask(request) if ask is not None else None
+        small = _declared_body_size(request) <= LOOKAHEAD_MAX_BODY
+        lookahead = ask(request) if ask is not None and small else None
         admission = api_request_admit(self.raw_key(request), lookahead=lookahead)
         if admission.key is None:
             raise exceptions.AuthenticationFailed(INVALID_KEY_MESSAGE)

@@ -165,7 +165,7 @@ class UsersView(PartnerApiView):
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request=UserCreateSerializer,
         examples=[CREATE_EXAMPLE],
-        responses={201: ProvisionedUserSerializer, **errors(400, 409, 415, 422)},
+        responses={201: ProvisionedUserSerializer, **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
         body = UserCreateSerializer(data=request.data)
@@ -239,7 +239,7 @@ class UserOfficesView(MemberMixin, PartnerApiView):
         tags=TAG,
         parameters=[USER_REF, RETRY_AFTER],
         request=OfficesAddSerializer,
-        responses={200: ProvisionedUserSerializer, **errors(400, 404, 409, 415, 422)},
+        responses={200: ProvisionedUserSerializer, **errors(400, 404, 409, 413, 415, 422)},
     )
     def post(self, request, user):
         member = self.member(user)
