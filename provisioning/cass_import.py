@@ -25,7 +25,7 @@ from recognition.validators import (
 )
 
 from .audit import Actor, audit_record
-from .domains import validate_company_domain
+from .domains import domain_normal_form, validate_company_domain
 from .models import Company, CompanyDomain, Office
 
 COLUMNS = (
@@ -123,7 +123,7 @@ def _row_parse(raw: dict[str, str], *, airlines: dict[str, Airline]) -> _Row:
         problems.append("company: cannot be blank.")
     elif len(company) > _COMPANY_NAME_MAX:
         problems.append(f"company: at most {_COMPANY_NAME_MAX} characters.")
-    domains = tuple(dict.fromkeys(domain.lower() for domain in _split(values["domains"])))
+    domains = tuple(dict.fromkeys(domain_normal_form(d) for d in _split(values["domains"])))
     for domain in domains:
         check(validate_company_domain, domain, "domains")
     country = values["country"].upper()

@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from recognition.models import Airline, AirlineCustomerId
 
 from .audit import Actor, account_state, audit_record, state_changes
+from .domains import email_normal_form
 from .inputs import OfficeInput, UserInput
 from .links import (
     CompletionLinkInvalid,
@@ -293,7 +294,7 @@ def completion_link_request(*, email: str, client_ip: str) -> bool:
     address has an account, so that the page never tells who exists. The ask is counted
     before the check: parallel asks cannot all slip under the limit.
     """
-    email = email.strip().lower()
+    email = email_normal_form(email)
     now = timezone.now()
     email_digest, ip_digest = _digest(email), _digest(client_ip or "-")
     LinkRequest.objects.create(created_at=now, email_digest=email_digest, ip_digest=ip_digest)

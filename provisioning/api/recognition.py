@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from recognition.rules import Channel, OfficeFacts, SearchType, place_parse
 from recognition.services import recognition_get
 
+from ..domains import email_normal_form
 from ..models import User
 from ..selectors import partner_member_by_ref
 from .v1.base import PartnerApiView
@@ -136,7 +137,8 @@ class UserRecognitionApi(PartnerApiView):
         responses={200: RecognitionSerializer, **errors(404, 422)},
     )
     def get(self, request, user_ref: str):
-        user = partner_member_by_ref(partner=self.partner, ref=user_ref)
+        ref = email_normal_form(user_ref) if "@" in user_ref else user_ref
+        user = partner_member_by_ref(partner=self.partner, ref=ref)
         if user is None:
             raise NotFound(NOT_FOUND)
         query = RecognitionQuerySerializer(data=request.query_params)

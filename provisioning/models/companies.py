@@ -12,7 +12,7 @@ from recognition.validators import (
     validate_iata_agent_code,
 )
 
-from ..domains import validate_company_domain
+from ..domains import domain_normal_form, validate_company_domain
 
 
 class Company(models.Model):
@@ -54,8 +54,10 @@ class CompanyDomain(models.Model):
     def __str__(self):
         return self.domain
 
-    def clean(self):
-        self.domain = (self.domain or "").strip().lower()
+    def clean_fields(self, exclude=None):
+        # One normal form, before the validators: `Bücher.de` is `xn--bcher-kva.de` (§10).
+        self.domain = domain_normal_form(self.domain or "")
+        super().clean_fields(exclude=exclude)
 
 
 class Office(models.Model):

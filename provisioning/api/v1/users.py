@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from ...domains import email_normal_form
 from ...errors import ProvisioningError
 from ...idempotency import Answer, idempotent_call, request_hash
 from ...links import login_link
@@ -88,6 +89,8 @@ def _provisioned(result: Provisioned) -> dict:
 
 class MemberMixin:
     def member(self, ref: str):
+        # An address is looked up in its normal form: `ida@bücher.de` is `ida@xn--bcher-kva.de`.
+        ref = email_normal_form(ref) if "@" in ref else ref
         user = partner_member_by_ref(partner=self.partner, ref=ref)
         if user is None:
             raise exceptions.NotFound(NOT_FOUND)
