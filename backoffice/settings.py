@@ -142,11 +142,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Staff login lockout (DESIGN §10): after AXES_FAILURE_LIMIT wrong passwords for one email from
-# one address, that pair is refused for AXES_COOLOFF_MINUTES; a success resets the count.
+# one address, that pair is refused for AXES_COOLOFF_MINUTES; after AXES_IP_FAILURE_LIMIT wrong
+# passwords from one address, whatever the emails, the address is refused as well. A success
+# resets the email's count. Emails are counted in the normal form the login looks them up by.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+if not 1 <= AXES_FAILURE_LIMIT <= AXES_IP_FAILURE_LIMIT:
+    raise ImproperlyConfigured("Need 1 <= AXES_FAILURE_LIMIT <= AXES_IP_FAILURE_LIMIT.")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 # Behind a proxy the address is the one Django sees in REMOTE_ADDR (set it from the proxy).
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The order matters to backoffice.auth.StaffLoginAttempts: per account first, then per address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "backoffice.auth.StaffLoginAttempts"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
