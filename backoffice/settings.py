@@ -3,7 +3,8 @@
 Every knob comes from the environment (see the table in README.md). With nothing set, the
 project runs on its embedded defaults: SQLite, Celery tasks executed in-process, email printed
 to the console, DEBUG on. Production sets DJANGO_DEBUG=false, a real DJANGO_SECRET_KEY and
-DJANGO_ALLOWED_HOSTS; ImproperlyConfigured is raised when those are missing or nonsensical.
+DJANGO_ALLOWED_HOSTS and an EMAIL_URL of a mail server; ImproperlyConfigured is raised when
+those are missing or nonsensical.
 """
 
 import re
@@ -205,6 +206,16 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_URL takes smtp://user:pass@host:port (smtp+tls://, smtp+ssl://) or consolemail://.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Emails carry one-time links (completion, portal login): printed to a console or written to
+# files they would end up in logs, so production refuses to start with either (DESIGN §10).
+if not DEBUG and EMAIL_BACKEND in {  # noqa: F821 - set by the line above
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server (smtp://…) when DJANGO_DEBUG is false: the console "
+        "and file backends would put one-time links in logs."
+    )
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="CargoMART Support <support@example.com>"
