@@ -2,6 +2,7 @@
 provisioning service, render; the services hold every rule."""
 
 import re
+from dataclasses import replace
 
 from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from ...domains import email_normal_form
 from ...errors import ProvisioningError
 from ...idempotency import Answer, idempotent_call, request_hash
-from ...links import login_link
+from ...links import completion_link_live, completion_link_url, login_link
 from ...models import LoginToken, User
 from ...models.links import hash_token
 from ...ratelimit import Lookahead
@@ -198,12 +199,22 @@ class UsersView(PartnerApiView):
             answer = idempotent_call(
                 partner=self.partner, key=key, fingerprint=fingerprint, call=create
             )
+            if answer.replayed and answer.status_code == 201:
+                answer = replace(answer, body=self._live_link_restored(answer.body))
         headers = dict(NO_STORE)
         if answer.status_code == 201:
             headers["Location"] = reverse("api-v1:user", args=[answer.body["id"]])
         if answer.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(answer.body, status=answer.status_code, headers=headers)
+
+    def _live_link_restored(self, body: dict) -> dict:
+        """A replayed creation with the user's completion link as it is now: the record keeps
+        no link (idempotency.ONE_TIME_FIELDS); the link row can still make its URL, while
+        it is live and the user is still one of this partner's."""
+        user = partner_member_by_ref(partner=self.partner, ref=str(body.get("id", "")))
+        link = completion_link_live(user=user) if user is not None else None
+        return {**body, "completionLink": completion_link_url(link) if link else None}
 
 
 class UserView(MemberMixin, PartnerApiView):
