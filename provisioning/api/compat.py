@@ -87,6 +87,8 @@ class CompatUsersView(APIView):
     parser_classes: list = []  # the body is read as JSON whatever its Content-Type
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJson
+    # No HEAD: Django would answer it with GET, which issues a login token (and audits it).
+    http_method_names = ["get", "post", "put", "delete", "options"]
     _parsed: dict | None = None  # the JSON body, parsed once per request
 
     # --- calls ----------------------------------------------------------------------------
