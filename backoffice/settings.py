@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(hours=1),
     },
+    # Numbers the feed's events that their after-commit numbering missed (event_sequence.py).
+    "partner-events-sequence": {
+        "task": "provisioning.tasks.partner_events_sequence",
+        "schedule": timedelta(seconds=env.int("EVENT_SEQUENCE_SWEEP_SECONDS", default=30)),
+    },
     "api-housekeeping": {
         "task": "provisioning.tasks.api_housekeeping",
         "schedule": timedelta(hours=1),

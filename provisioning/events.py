@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from .event_sequence import partner_events_number_on_commit
 from .models import AuditEvent, EventType, Membership, Partner, PartnerEvent, User, UserStatus
 from .models.users import PendingReason
 from .outbox import outbox_webhook_queue
@@ -117,4 +118,6 @@ def partner_events_record(
         if partner.webhook_url and partner.webhook_secret:
             event.delivery = outbox_webhook_queue(partner=partner, payload=event.payload)
         events.append(row_insert(event))
+    if events:
+        partner_events_number_on_commit()  # the feed's order is the commit order
     return events

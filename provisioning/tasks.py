@@ -31,6 +31,15 @@ def link_requests_purge_task() -> int:
 
 
 @shared_task
+def partner_events_sequence() -> int:
+    """Beat, every EVENT_SEQUENCE_SWEEP_SECONDS: number the committed events that missed their
+    after-commit numbering (a process that died in between)."""
+    from .event_sequence import partner_events_number
+
+    return partner_events_number()
+
+
+@shared_task
 def api_housekeeping() -> None:
     """Forget idempotency records older than a day and rate-limit windows that are over."""
     from .idempotency import idempotency_records_purge

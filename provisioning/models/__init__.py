@@ -1,4 +1,4 @@
-from .api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
+from .api import EventSequence, EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
 from .audit import AuditEvent
 from .companies import Company, CompanyDomain, Office
 from .links import CompletionLink, LinkRequest, LoginToken
@@ -12,6 +12,7 @@ __all__ = [
     "Company",
     "CompanyDomain",
     "CompletionLink",
+    "EventSequence",
     "EventType",
     "IdempotencyRecord",
     "LinkRequest",

@@ -11,6 +11,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
+from rest_framework.pagination import Cursor as PageCursor
 from rest_framework.pagination import CursorPagination
 
 from .errors import InvalidCursor
@@ -96,4 +97,19 @@ class UserCursor(Cursor):
 
 
 class EventCursor(Cursor):
-    ordering = ("id",)
+    """A feed to poll: `next` is given on the last page too (after its last event, or the
+    cursor given when nothing is new), so a partner resumes where it stopped."""
+
+    ordering = ("sequence",)
+
+    def get_next_link(self):
+        link = super().get_next_link()
+        if link is not None or self.base_url is None:
+            return link
+        if self.page:
+            position = str(self.page[-1].sequence)
+        elif self.cursor is not None and not self.cursor.reverse and self.cursor.position:
+            position = self.cursor.position
+        else:
+            return None
+        return self.encode_cursor(PageCursor(offset=0, reverse=False, position=position))
