@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.completion_reminders",
         "schedule": timedelta(seconds=env.int("COMPLETION_REMINDER_SWEEP_SECONDS", default=900)),
     },
+    # "Email me a new link": the asks are handled here, not in the page's request.
+    "link-requests-handle": {
+        "task": "provisioning.tasks.link_requests_handle",
+        "schedule": timedelta(seconds=env.int("LINK_REQUEST_SWEEP_SECONDS", default=10)),
+    },
     "link-requests-purge": {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(hours=1),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .completion import completion_reminders_send, link_requests_purge
+from .completion import completion_reminders_send, link_requests_handle, link_requests_purge
 from .outbox import outbox_deliver_one, outbox_sweep_due
 
 
@@ -23,6 +23,13 @@ def outbox_sweep() -> int:
 def completion_reminders() -> int:
     """Beat, every COMPLETION_REMINDER_SWEEP_SECONDS: one reminder per 3-day-old unused link."""
     return completion_reminders_send()
+
+
+@shared_task(name="provisioning.tasks.link_requests_handle")
+def link_requests_handle_task() -> int:
+    """Beat, every LINK_REQUEST_SWEEP_SECONDS: send the new completion links forwarders asked
+    for on the invalid-link page (the page itself looks nothing up)."""
+    return link_requests_handle()
 
 
 @shared_task(name="provisioning.tasks.link_requests_purge")
