@@ -7,7 +7,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # Static files are collected at build time and served by whitenoise; the key is a build-only
 # placeholder, the real one comes from the environment at run time.
-RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=build DJANGO_SECRET_KEY=build-only-placeholder-key-that-is-long-enough-1234567890 \
+RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=build EMAIL_URL=smtp://build:25 \
+    DJANGO_SECRET_KEY=build-only-placeholder-key-that-is-long-enough-1234567890 \
     python manage.py collectstatic --no-input
 RUN useradd --system --no-create-home app
 USER app

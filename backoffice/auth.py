@@ -1,17 +1,49 @@
-"""Staff sign-in helpers: the lockout key and the optional authenticator code."""
+"""Staff sign-in helpers: the lockout key and limits, and the optional authenticator code."""
 
+from axes.handlers.database import AxesDatabaseHandler
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.db.models import Sum
 from django_otp import devices_for_user, user_has_device
+
+from provisioning.accounts.domains import email_normal_form
 
 
 def lockout_username(request, credentials: dict) -> str:
-    """The key login failures are counted under: the email as typed, in any letter case,
-    counts for the one account it names (emails are unique whatever their case)."""
-    return (credentials or {}).get("username", "").strip().lower()
+    """The key login failures are counted under: the address in the one normal form that the
+    login lookup uses too (`UserManager.get_by_natural_key`), so that every spelling that can
+    sign in to an account counts against that account, and none that counts elsewhere can."""
+    return email_normal_form((credentials or {}).get("username") or "")
+
+
+class StaffLoginAttempts(AxesDatabaseHandler):
+    """django-axes' database handler with two limits instead of one.
+
+    AXES_LOCKOUT_PARAMETERS counts failures per (email, address) and per address. An email is
+    locked from one address after AXES_FAILURE_LIMIT failures (a colleague behind the same
+    office address is not); an address is locked for every email after AXES_IP_FAILURE_LIMIT
+    failures across emails, so spreading guesses over many names gains nothing.
+    """
+
+    def get_failures(self, request, credentials=None) -> int:
+        per_account, per_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if per_address >= settings.AXES_IP_FAILURE_LIMIT:
+            # Axes compares this one number with AXES_FAILURE_LIMIT: over the address's own
+            # limit, the request is as locked as an account past its limit.
+            return max(per_account, settings.AXES_FAILURE_LIMIT)
+        return per_account
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        # A success clears this email's failures only, not those of others at the address.
+        account, _address = self.filter_user_attempts(request, credentials)
+        count, _ = account.delete()
+        return count
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):

@@ -3,7 +3,8 @@
 Every knob comes from the environment (see the table in README.md). With nothing set, the
 project runs on its embedded defaults: SQLite, Celery tasks executed in-process, email printed
 to the console, DEBUG on. Production sets DJANGO_DEBUG=false, a real DJANGO_SECRET_KEY and
-DJANGO_ALLOWED_HOSTS; ImproperlyConfigured is raised when those are missing or nonsensical.
+DJANGO_ALLOWED_HOSTS and an EMAIL_URL of a mail server; ImproperlyConfigured is raised when
+those are missing or nonsensical.
 """
 
 import re
@@ -141,11 +142,18 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Staff login lockout (DESIGN §10): after AXES_FAILURE_LIMIT wrong passwords for one email from
-# one address, that pair is refused for AXES_COOLOFF_MINUTES; a success resets the count.
+# one address, that pair is refused for AXES_COOLOFF_MINUTES; after AXES_IP_FAILURE_LIMIT wrong
+# passwords from one address, whatever the emails, the address is refused as well. A success
+# resets the email's count. Emails are counted in the normal form the login looks them up by.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
+if not 1 <= AXES_FAILURE_LIMIT <= AXES_IP_FAILURE_LIMIT:
+    raise ImproperlyConfigured("Need 1 <= AXES_FAILURE_LIMIT <= AXES_IP_FAILURE_LIMIT.")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 # Behind a proxy the address is the one Django sees in REMOTE_ADDR (set it from the proxy).
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The order matters to backoffice.auth.StaffLoginAttempts: per account first, then per address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "backoffice.auth.StaffLoginAttempts"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -197,6 +205,16 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_URL takes smtp://user:pass@host:port (smtp+tls://, smtp+ssl://) or consolemail://.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Emails carry one-time links (completion, portal login): printed to a console or written to
+# files they would end up in logs, so production refuses to start with either (DESIGN §10).
+if not DEBUG and EMAIL_BACKEND in {  # noqa: F821 - set by the line above
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a mail server (smtp://…) when DJANGO_DEBUG is false: the console "
+        "and file backends would put one-time links in logs."
+    )
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="CargoMART Support <support@example.com>"
@@ -234,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.completion_reminders",
         "schedule": timedelta(seconds=env.int("COMPLETION_REMINDER_SWEEP_SECONDS", default=900)),
     },
+    # "Email me a new link": the asks are handled here, not in the page's request.
+    "link-requests-handle": {
+        "task": "provisioning.tasks.link_requests_handle",
+        "schedule": timedelta(seconds=env.int("LINK_REQUEST_SWEEP_SECONDS", default=10)),
+    },
     "link-requests-purge": {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(seconds=env.int("LINK_REQUESTS_PURGE_SECONDS", default=3600)),
@@ -242,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     "cass-imports": {
         "task": "provisioning.tasks.cass_imports_sweep",
         "schedule": timedelta(seconds=env.int("CASS_IMPORT_SWEEP_SECONDS", default=5)),
+    },
+    # Numbers the feed's events that their after-commit numbering missed (event_sequence.py).
+    "partner-events-sequence": {
+        "task": "provisioning.tasks.partner_events_sequence",
+        "schedule": timedelta(seconds=env.int("EVENT_SEQUENCE_SWEEP_SECONDS", default=30)),
     },
     "api-housekeeping": {
         "task": "provisioning.tasks.api_housekeeping",
@@ -300,6 +328,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["provisioning.partner_api.openapi.endpoints_preprocess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provisioning.partner_api.openapi.query_text_postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "UserStatusEnum": "provisioning.models.users.UserStatus",
         "PendingReasonEnum": "provisioning.models.users.PendingReason",

@@ -86,6 +86,7 @@ def main():
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_STATIC_MANIFEST": "false",
             "DJANGO_ROOT_URLCONF": "bench.urls",
+            "EMAIL_URL": os.environ.get("EMAIL_URL", "smtp://127.0.0.1:1025"),
             "LOG_LEVEL": "WARNING",
             "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "1000000/minute"),
         }

@@ -1,20 +1,59 @@
 """Keeps the one-time secrets of forwarder links out of the logs (DESIGN §10).
 
 The completion token is in the path of /complete/<token>, the login token in the `auth`
-query parameter of /portal/login. Django logs the path of every 4xx/5xx answer and the
-development server logs each request line, so the log handlers run this filter.
+query parameter of /portal/login — whatever percent-encoding spells them. Django logs the
+path of every 4xx/5xx answer and the development server logs each request line, so the log
+handlers run this filter.
 """
 
 import logging
 import re
+from urllib.parse import unquote, unquote_plus
 
-_SECRETS = re.compile(
-    r"(?P<path>/complete/)(?!new-link\b|done\b)[^/?\s\"']+|(?P<query>(?:^|[?&])auth=)[^&\s\"']+"
-)
+# A query string: what follows a "?", or a whole text that is one (gunicorn's `q` atom).
+_QUERY = re.compile(r"(?:(?<=\?)|^)[^\s\"'?#]+")
+# A path: a "/" and what follows up to a query, a quote or a space.
+_PATH = re.compile(r"/[^\s\"'?#]*")
+_SECRET_PARAMETERS = {"auth"}
+_NOT_SECRET_SEGMENTS = {"new-link", "done", ""}
+REDACTED = "[redacted]"
+
+
+def _decoded(text: str, unquoting=unquote) -> str:
+    """As the application reads it: percent-decoded (repeatedly, so that no encoding hides a
+    name from the check; over-redacting costs nothing)."""
+    for _ in range(3):
+        decoded = unquoting(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text.lower()
+
+
+def _redact_query(match: re.Match) -> str:
+    parts = match.group(0).split("&")
+    for index, part in enumerate(parts):
+        name, equals, _value = part.partition("=")
+        if equals and _decoded(name, unquote_plus) in _SECRET_PARAMETERS:
+            parts[index] = f"{name}={REDACTED}"
+    return "&".join(parts)
+
+
+def _redact_path(match: re.Match) -> str:
+    segments = match.group(0).split("/")
+    for index in range(1, len(segments)):
+        if (
+            _decoded(segments[index - 1]) == "complete"
+            and _decoded(segments[index]) not in _NOT_SECRET_SEGMENTS
+        ):
+            segments[index] = REDACTED
+    return "/".join(segments)
 
 
 def redact(text: str) -> str:
-    return _SECRETS.sub(lambda m: f"{m.group('path') or m.group('query')}[redacted]", text)
+    """The text with every one-time token replaced, matched as the application decodes the
+    URL: `?%61uth=` is the `auth` parameter, `/%63omplete/<token>` the completion page."""
+    return _PATH.sub(_redact_path, _QUERY.sub(_redact_query, text))
 
 
 class RedactOneTimeLinks(logging.Filter):

@@ -40,6 +40,7 @@ def test_production_settings_pass_the_deployment_checks_without_warnings():
     [
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set"),
+        ("EMAIL_URL", "EMAIL_URL must name a mail server"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(missing, message):
@@ -163,3 +164,16 @@ def test_gunicorn_runs_two_processes_per_core_unless_told(env, processes, thread
     assert int(config["workers"]) == processes
     assert int(config["threads"]) == threads
     assert "RedactingLogger" in config["logger_class"]
+
+
+@pytest.mark.parametrize("email_url", ["consolemail://", "filemail:///tmp/mails"])
+def test_production_refuses_to_start_with_email_that_would_print_its_links(email_url):
+    result = manage("check", **{**PRODUCTION, "EMAIL_URL": email_url})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "EMAIL_URL must name a mail server" in result.stderr
+
+
+def test_development_still_prints_emails_to_the_console():
+    result = manage("check", EMAIL_URL="consolemail://")
+    assert result.returncode == 0, result.stderr

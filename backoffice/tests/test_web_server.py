@@ -35,6 +35,7 @@ def web_server(tmp_path):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_STATIC_MANIFEST": "false",
+        "EMAIL_URL": "smtp://127.0.0.1:1025",
     }
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:

@@ -32,7 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries import countries
 
-from provisioning.accounts.domains import validate_company_domain
+from provisioning.accounts.domains import domain_normal_form, validate_company_domain
 from provisioning.audit.records import Actor, audit_record
 from provisioning.models import Company, CompanyDomain, Office
 from recognition.models import Airline, AirlineCassConfiguration, CassRegistration
@@ -147,7 +147,7 @@ def _row_parse(
         problems.append("company: cannot be blank.")
     elif len(company) > _COMPANY_NAME_MAX:
         problems.append(f"company: at most {_COMPANY_NAME_MAX} characters.")
-    domains = tuple(dict.fromkeys(domain.lower() for domain in _split(values["domains"])))
+    domains = tuple(dict.fromkeys(domain_normal_form(d) for d in _split(values["domains"])))
     for domain in domains:
         check(validate_company_domain, domain, "domains")
     country = values["country"].upper()

@@ -9,6 +9,7 @@ that partner only: the others must not learn that someone else now has access (D
 
 from django.utils import timezone
 
+from provisioning.delivery.event_sequence import partner_events_number_on_commit
 from provisioning.delivery.outbox import outbox_webhooks_queue
 from provisioning.models import EventType, Membership, Partner, PartnerEvent, User
 
@@ -71,4 +72,6 @@ def partner_events_emit(
         strict=True,
     ):
         event.delivery = delivery
-    return PartnerEvent.objects.bulk_create(events)
+    created = PartnerEvent.objects.bulk_create(events)
+    partner_events_number_on_commit()  # the feed's order is the commit order
+    return created

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from provisioning.accounts.domains import email_normal_form
 from provisioning.accounts.inputs import OfficeInput, UserInput
 from provisioning.accounts.links import (
     CompletionLinkInvalid,
@@ -285,32 +286,69 @@ def _digest(value: str) -> str:
 
 
 def completion_link_request(*, email: str, client_ip: str) -> bool:
-    """Email a new completion link to `email` if it is an account waiting for its details.
+    """Take an ask for a new completion link for `email`; a worker sends it if the address is
+    an account waiting for its details (`link_requests_handle`).
 
     Returns False when the asks for this address or from this client in the last hour are
-    over the limits (LINK_REQUEST_LIMIT_EMAIL / _IP); True otherwise, whether or not the
-    address has an account, so that the page never tells who exists. The ask is counted
-    before the check: parallel asks cannot all slip under the limit.
+    over the limits (LINK_REQUEST_LIMIT_EMAIL / _IP); True otherwise. Nothing here looks the
+    address up, so the answer and its cost are the same whether or not it has an account. The
+    ask is counted before the check: parallel asks cannot all slip under the limit.
     """
-    email = email.strip().lower()
+    email = email_normal_form(email)
     now = timezone.now()
     email_digest, ip_digest = _digest(email), _digest(client_ip or "-")
-    LinkRequest.objects.create(created_at=now, email_digest=email_digest, ip_digest=ip_digest)
-    recent = LinkRequest.objects.filter(created_at__gt=now - timedelta(hours=1))
-    if (
-        recent.filter(email_digest=email_digest).count() > settings.LINK_REQUEST_LIMIT_EMAIL
-        or recent.filter(ip_digest=ip_digest).count() > settings.LINK_REQUEST_LIMIT_IP
-    ):
-        return False
     with transaction.atomic():
-        user = user_by_email(email).filter(is_staff=False).select_for_update().first()
+        ask = LinkRequest.objects.create(
+            created_at=now, email_digest=email_digest, ip_digest=ip_digest
+        )
+        recent = LinkRequest.objects.filter(created_at__gt=now - timedelta(hours=1))
         if (
-            user is not None
-            and user.status == Status.PENDING
-            and user.pending_reason == PendingReason.AWAITING_DETAILS
+            recent.filter(email_digest=email_digest).count() > settings.LINK_REQUEST_LIMIT_EMAIL
+            or recent.filter(ip_digest=ip_digest).count() > settings.LINK_REQUEST_LIMIT_IP
         ):
-            user_send_completion_link(user=user, actor=Actor.system())
+            LinkRequest.objects.filter(pk=ask.pk).update(handled_at=now)  # nothing to send
+            return False
+        LinkRequest.objects.filter(pk=ask.pk).update(email=email)
+    _hand_over_after_commit()
     return True
+
+
+def _hand_over_after_commit() -> None:
+    """Without a broker (development, tests) no beat runs the handling: do it after commit,
+    as the outbox does. With one, the beat schedule's `link-requests-handle` does."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(link_requests_handle, robust=True)
+
+
+def link_requests_handle(*, limit: int = 200) -> int:
+    """The worker's side of "email me a new link": for each ask not handled yet, send a new
+    completion link if the address is an account waiting for its details, and forget the
+    address either way. Safe with several workers (each ask is claimed by a compare-and-set).
+    Returns how many links were sent."""
+    sent = 0
+    for ask_id in (
+        LinkRequest.objects.filter(handled_at__isnull=True)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        with transaction.atomic():
+            ask = LinkRequest.objects.filter(pk=ask_id, handled_at__isnull=True).first()
+            if ask is None:
+                continue
+            claimed = LinkRequest.objects.filter(pk=ask_id, handled_at__isnull=True).update(
+                handled_at=timezone.now(), email=""
+            )
+            if claimed != 1 or not ask.email:
+                continue
+            user = user_by_email(ask.email).filter(is_staff=False).select_for_update().first()
+            if (
+                user is not None
+                and user.status == Status.PENDING
+                and user.pending_reason == PendingReason.AWAITING_DETAILS
+            ):
+                user_send_completion_link(user=user, actor=Actor.system())
+                sent += 1
+    return sent
 
 
 def link_requests_purge() -> int:

@@ -1,4 +1,10 @@
-from provisioning.models.api import EventType, IdempotencyRecord, PartnerEvent, RateLimitWindow
+from provisioning.models.api import (
+    EventSequence,
+    EventType,
+    IdempotencyRecord,
+    PartnerEvent,
+    RateLimitWindow,
+)
 from provisioning.models.audit import AuditEvent
 from provisioning.models.cass import CassImport, CassImportStatus
 from provisioning.models.companies import Company, CompanyDomain, Office
@@ -18,6 +24,7 @@ __all__ = [
     "Company",
     "CompanyDomain",
     "CompletionLink",
+    "EventSequence",
     "EventType",
     "IdempotencyRecord",
     "LinkRequest",

@@ -30,7 +30,7 @@ class PartnerEvent(models.Model):
         "provisioning.Partner",
         on_delete=models.CASCADE,
         related_name="events",
-        db_index=False,  # partner_event_feed_idx (partner, id) serves lookups by partner
+        db_index=False,  # partner_event_feed_idx (partner, sequence) serves lookups by partner
     )
     type = models.CharField(max_length=30, choices=EventType.choices)
     user = models.ForeignKey(
@@ -42,6 +42,13 @@ class PartnerEvent(models.Model):
     )
     payload = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
+    sequence = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The feed's order: numbered after commit (provisioning/event_sequence.py); "
+        "null until then, and not in the feed.",
+    )
     delivery = models.ForeignKey(
         "provisioning.OutboxMessage",
         on_delete=models.SET_NULL,
@@ -57,16 +64,50 @@ class PartnerEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(type__in=EventType.values), name="partner_event_type_valid"
             ),
+            # One number per event: the feed's cursor must never tie.
+            models.UniqueConstraint(fields=["sequence"], name="partner_event_sequence_unique"),
         ]
         indexes = [
-            # GET /api/v1/events: one partner's events in order, by cursor.
-            models.Index(fields=["partner", "id"], name="partner_event_feed_idx"),
+            # GET /api/v1/events: one partner's numbered events in order, by cursor.
+            models.Index(
+                fields=["partner", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="partner_event_feed_idx",
+            ),
             # GET /api/v1/events?type=…: the same, one type.
-            models.Index(fields=["partner", "type", "id"], name="partner_event_type_idx"),
+            models.Index(
+                fields=["partner", "type", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="partner_event_type_idx",
+            ),
+            # The sequencer picks the committed events still without a number, oldest first.
+            models.Index(
+                fields=["id"],
+                condition=Q(sequence__isnull=True),
+                name="partner_event_unnumbered_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.type} for {self.partner_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EventSequence(models.Model):
+    """The one counter row of the event feed's numbers: the sequencer locks it, so that
+    numbers are given out in commit order (provisioning/event_sequence.py)."""
+
+    ONLY = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONLY)
+    last = models.BigIntegerField(default=0, help_text="The last number given out.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="event_sequence_single_row"),
+        ]
+
+    def __str__(self):
+        return f"event sequence at {self.last}"
 
 
 class IdempotencyRecord(models.Model):

@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from provisioning.accounts.domains import validate_company_domain
+from provisioning.accounts.domains import domain_normal_form, validate_company_domain
 from recognition.validators import (
     airports,
     validate_airport_code,
@@ -53,8 +53,10 @@ class CompanyDomain(models.Model):
     def __str__(self):
         return self.domain
 
-    def clean(self):
-        self.domain = (self.domain or "").strip().lower()
+    def clean_fields(self, exclude=None):
+        # One normal form, before the validators: `Bücher.de` is `xn--bcher-kva.de` (§10).
+        self.domain = domain_normal_form(self.domain or "")
+        super().clean_fields(exclude=exclude)
 
 
 class Office(models.Model):

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from provisioning.accounts.domains import email_for_humans, email_normal_form
+
 
 class UserStatus(models.TextChoices):
     ACTIVATED = "activated", "Activated"
@@ -23,13 +25,18 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        # Logins are case-insensitive, like the uniqueness of the email.
-        return self.get(email__iexact=username)
+        # The login is looked up in the address's one normal form (provisioning/domains.py),
+        # the form the unique index compares and the lockout counts failures under. Not
+        # `email__iexact`: PostgreSQL's UPPER() folds a dotless i (U+0131) into I, so that
+        # spelling would sign in as `admin@…` while the lockout counted another name.
+        return self.alias(email_lower=Lower("email")).get(
+            email_lower=email_normal_form(username or "")
+        )
 
     def _create(self, email, password, **fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=email_normal_form(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -119,11 +126,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self):
-        return self.email
+        return email_for_humans(self.email)
 
     def clean(self):
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = email_normal_form(self.email)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

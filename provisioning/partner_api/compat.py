@@ -50,6 +50,10 @@ NOT_ATTACHED = (
 )
 NOT_YOUR_PROVIDER = "user does not belong to your provider: {email}"
 DISABLED = "user account actually disabled, please contact support for additionnal details"
+# The vendor's own success texts (docs/partner-api.md: the published contract).
+CREATED_ACTIVATED = "User created and account already activated"
+FOLLOW_THE_LINK = "please follow the link"
+UPDATED = "User updated successfully"
 
 
 def _refusal(exc: Exception, *, not_attached: str = NOT_ATTACHED) -> str:
@@ -87,6 +91,8 @@ class CompatUsersView(APIView):
     parser_classes: list = []  # the body is read as JSON whatever its Content-Type
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AlwaysJson
+    # No HEAD: Django would answer it with GET, which issues a login token (and audits it).
+    http_method_names = ["get", "post", "put", "delete", "options"]
     _parsed: dict | None = None  # the JSON body, parsed once per request
 
     # --- calls ----------------------------------------------------------------------------
@@ -95,10 +101,11 @@ class CompatUsersView(APIView):
     def post(self, request):
         data = create_request(self._body(request))
         result = user_create(partner=self.partner, data=data, actor=self.actor)
+        email = result.user.email
         if result.user.status == UserStatus.ACTIVATED and result.access is None:
-            message = "User has been successfully created"
+            message = CREATED_ACTIVATED
         else:
-            message = "User has been created and is pending verification"
+            message = f"User has been created and is pending verification: {email}"
         return self._provisioned(result, message)
 
     @docs.token
@@ -107,7 +114,7 @@ class CompatUsersView(APIView):
         user, raw_token = user_issue_token(partner=self.partner, email=email, actor=self.actor)
         return self._ok(
             status=STATUS_WORDS[user.status],
-            message=f"Successful request: login link generated: {user.email}",
+            message=f"Successful request: {FOLLOW_THE_LINK}",
             token=raw_token,
             link=login_link(raw_token),
         )
@@ -118,7 +125,7 @@ class CompatUsersView(APIView):
         result = user_add_offices(
             partner=self.partner, email=email, offices=offices, actor=self.actor
         )
-        return self._provisioned(result, "Offices have been successfully added")
+        return self._provisioned(result, UPDATED)
 
     @docs.delete
     def delete(self, request):
@@ -166,7 +173,7 @@ class CompatUsersView(APIView):
             )
         answer = {
             "status": STATUS_WORDS[user.status],
-            "message": f"Successful request: {message}: {user.email}",
+            "message": f"Successful request: {message}",
         }
         if user.status == UserStatus.ACTIVATED:
             _, raw_token = user_issue_token(
@@ -187,6 +194,16 @@ class CompatUsersView(APIView):
         )
 
     def handle_exception(self, exc):
+        response = self._refuse(exc)
+        if self.request.method == "PUT" and response.status_code == 400:
+            # The vendor's add-offices call answers its refusals under `error`.
+            response.data = {
+                ("error" if key == "message" else key): value
+                for key, value in response.data.items()
+            }
+        return response
+
+    def _refuse(self, exc):
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
             response = Response({"message": INVALID_KEY_MESSAGE}, status=401)
             response["WWW-Authenticate"] = "ApiKey"

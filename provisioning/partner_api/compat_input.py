@@ -7,10 +7,9 @@ sends is checked here before any service runs, so a refused request stores nothi
 import json
 import re
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django_countries import countries
 
+from provisioning.accounts.domains import EmailInvalid, email_checked
 from provisioning.accounts.errors import InvalidInput
 from provisioning.accounts.inputs import OfficeInput, UserInput
 from recognition.validators import airport_country
@@ -24,6 +23,7 @@ OFFICES_MAX = 50
 EMPTY_EMAIL = "validation errors: [email cannot be empty]"
 BLANK = "cannot be blank"
 _DIGITS = re.compile(r"[0-9]+")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 class CompatError(Exception):
@@ -88,8 +88,13 @@ class _Fields:
         return value
 
     def country(self, data: dict, key: str, field: str, *, required: bool) -> str:
-        value = self.text(data, key, field, required=required, max_length=1000).upper()
-        if value and not (len(value) == 2 and value.isalpha() and countries.alpha2(value)):
+        value = self.text(data, key, field, required=required, max_length=1000)
+        # Exact: only ASCII letters are upper-cased (`ß` must not become `SS`, South Sudan).
+        if value and not (_ASCII_LETTERS.fullmatch(value) and len(value) == 2):
+            self.fail(field, "unknown country code")
+            return ""
+        value = value.upper()
+        if value and not countries.alpha2(value):
             self.fail(field, "unknown country code")
             return ""
         return value
@@ -99,7 +104,9 @@ class _Fields:
         before = len(self.errors)
         airport = self.text(
             data, "officeAirportCode", f"{prefix}officeAirportCode", required=False, max_length=100
-        ).upper()
+        )
+        # Exact, like the country: no Unicode case mapping turns a letter into a code.
+        airport = airport.upper() if _ASCII_LETTERS.fullmatch(airport) else airport
         airport_at = airport_country(airport) if airport else None
         if airport and airport_at is None:
             self.fail(f"{prefix}officeAirportCode", "unknown airport code")
@@ -145,21 +152,22 @@ class _Fields:
 
 
 def email_value(value) -> str:
-    """The email of a body field or query parameter, normalised, or a CompatError."""
+    """The email of a body field or query parameter in its normal form (IDNA-encoded,
+    lower-case domain), or a CompatError / InvalidInput."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise CompatError(EMPTY_EMAIL)
     if not isinstance(value, str):
         raise InvalidInput([("email", "must be a string")])
-    value = value.strip().lower()
+    value = value.strip()
     if len(value) > EMAIL_MAX:
         raise InvalidInput([("email", f"size must be between 1 and {EMAIL_MAX}")])
+    if not _control_free(value):
+        raise InvalidInput([("email", "must be a well-formed email address")])
     try:
-        if not _control_free(value):
-            raise ValidationError("control characters")
-        validate_email(value)
-    except ValidationError:
-        raise InvalidInput([("email", "must be a well-formed email address")]) from None
-    return value
+        # One normal form for every address (DESIGN §10; provisioning/domains.py).
+        return email_checked(value)
+    except EmailInvalid as exc:
+        raise InvalidInput([("email", str(exc))]) from None
 
 
 def email_param(value: str | None) -> str:

@@ -2,7 +2,8 @@
 
 The shapes follow what `compat_input.py` accepts — the legacy API's leniency included: text is
 trimmed, codes may be empty, `partnerId` may be a number — and what `compat.py` answers: 200
-with `status`/`message` (+ `token`, `link`), or 400 `{"message": "Invalid request: …"}`.
+with `status`/`message` (+ `token`, `link`), or 400 `{"message": "Invalid request: …"}`
+(`{"error": …}` for PUT, as the vendor's published contract has it).
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -101,6 +102,8 @@ ANSWER = inline_serializer(
 )
 DELETED = inline_serializer("CompatDeleted", {"message": serializers.CharField()})
 REFUSAL = inline_serializer("CompatRefusal", {"message": serializers.CharField()})
+# The vendor's add-offices call names its refusal `error` (its published contract).
+PUT_REFUSAL = inline_serializer("CompatPutRefusal", {"error": serializers.CharField()})
 ERRORS = {
     400: OpenApiResponse(
         REFUSAL,
@@ -135,7 +138,7 @@ ACTIVATED = OpenApiExample(
     response_only=True,
     value={
         "status": "Activated",
-        "message": "Successful request: User has been successfully created: jonas@acme-cargo.de",
+        "message": "Successful request: User created and account already activated",
         "token": "lsWoVx…",
         "link": "http://127.0.0.1:8000/portal/login?auth=lsWoVx…",
     },
@@ -177,7 +180,20 @@ add_offices = extend_schema(
     tags=TAG,
     request={"application/json": CompatAddOfficesSerializer},
     parameters=[RETRY_AFTER],
-    responses={200: ANSWER, **ERRORS},
+    responses={
+        200: ANSWER,
+        **ERRORS,
+        400: OpenApiResponse(
+            PUT_REFUSAL,
+            description="Refused, under `error` as the vendor's add-offices call answers.",
+            examples=[
+                OpenApiExample(
+                    "Unknown user",
+                    value={"error": "Invalid request: user not found: a@b.example"},
+                )
+            ],
+        ),
+    },
 )
 delete = extend_schema(
     operation_id="compat_users_delete",

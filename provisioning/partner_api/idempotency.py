@@ -5,6 +5,10 @@ runs. A second request with the same key therefore waits on the unique index unt
 commits (PostgreSQL; SQLite serialises writers anyway), then finds the stored answer and
 replays it. A first request that fails with a server error rolls back its record too, so the
 partner can retry with the same key. Records are replayed for API_IDEMPOTENCY_HOURS.
+
+A one-time link is never stored (DESIGN §10: secrets stay out of tables other than their own):
+the fields of ONE_TIME_FIELDS are kept as null, and the caller fills them again on replay from
+where the secret lives (the completion link's own row, which can say whether it is still live).
 """
 
 import hashlib
@@ -18,6 +22,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from provisioning.models import IdempotencyRecord, Partner
+
+# Answer fields that carry a one-time secret: stored as null.
+ONE_TIME_FIELDS = ("completionLink",)
+
+
+def _storable(body: dict) -> dict:
+    return {key: None if key in ONE_TIME_FIELDS else value for key, value in body.items()}
 
 
 class IdempotencyKeyReused(Exception):
@@ -53,7 +64,7 @@ def idempotent_call(
                 raise IdempotencyKeyReused(key)
             return Answer(stored.status_code, stored.response_body, replayed=True)
         answer = call()
-        record.status_code, record.response_body = answer.status_code, answer.body
+        record.status_code, record.response_body = answer.status_code, _storable(answer.body)
         record.save(update_fields=["status_code", "response_body"])
         return answer
 

@@ -35,3 +35,25 @@ def endpoints_preprocess(endpoints):
         (path.rstrip("/") if path.startswith("/solutions/") else path, regex, method, view)
         for path, regex, method, view in endpoints
     ]
+
+
+# What the v1 views refuse in any query parameter (PartnerApiView.initial), stated in the
+# schema so that a client (and a schema-driven tester) knows such a value is invalid.
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def query_text_postprocess(result, generator, request, public):
+    """Give every free-text query parameter of /api/v1/ the pattern the views enforce."""
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and not ({"pattern", "enum", "format"} & set(schema))
+                ):
+                    schema["pattern"] = PRINTABLE
+    return result

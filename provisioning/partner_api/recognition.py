@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from provisioning.accounts.domains import email_normal_form
 from provisioning.accounts.selectors import partner_member_by_ref
 from provisioning.models import User
 from provisioning.partner_api.v1.base import PartnerApiView
@@ -135,7 +136,8 @@ class UserRecognitionApi(PartnerApiView):
         responses={200: RecognitionSerializer, **errors(404, 422)},
     )
     def get(self, request, user_ref: str):
-        user = partner_member_by_ref(partner=self.partner, ref=user_ref)
+        ref = email_normal_form(user_ref) if "@" in user_ref else user_ref
+        user = partner_member_by_ref(partner=self.partner, ref=ref)
         if user is None:
             raise NotFound(NOT_FOUND)
         query = RecognitionQuerySerializer(data=request.query_params)

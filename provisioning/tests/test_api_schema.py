@@ -23,7 +23,8 @@ from provisioning.tests.factories import PartnerFactory
 # the native surface answers 422 for a well-formed airport code that does not exist or lies in
 # another country, codes given without their pair or a disposable email domain; the
 # compatibility surface answers 400 to every refusal (user not found, already exists, …)
-# because the legacy API it copies does. Those are added to the statuses that valid data may
+# because the legacy API it copies does; a list answers 400 to a cursor it did not give out.
+# Those are added to the statuses that valid data may
 # get; every other check keeps its defaults.
 # A fixed key, installed by the `partner_key` fixture, so that Schemathesis itself adds it —
 # and knows when a case leaves it out or spoils it on purpose.
@@ -35,6 +36,12 @@ CONFIG = {
         {
             "include-operation-id-regex": "^users_(create|offices_add)$",
             "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_DEFAULT, 422]}},
+        },
+        {
+            # A cursor is opaque: only the `next`/`previous` links' values are cursors, and
+            # any other string (which the schema cannot tell apart) is refused with 400.
+            "include-operation-id-regex": "^(users|events)_list$",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_DEFAULT, 400]}},
         },
         {
             "include-path-regex": "^/solutions/",

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from provisioning.models import IdempotencyRecord, Membership, User
+from provisioning.models import CompletionLink, IdempotencyRecord, Membership, User
 from provisioning.tests.conftest import V1Client, person
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,24 @@ def test_the_same_key_and_body_replays_the_first_answer_without_acting_again(v1)
     assert again["Location"] == first["Location"]
     assert User.objects.count() == 1
     assert Membership.objects.count() == 1
+
+
+def test_the_stored_answer_keeps_no_completion_link_yet_a_replay_carries_the_live_one(v1):
+    first = v1.post("users", BODY, **{"Idempotency-Key": "create-raj-2"}).json()
+    assert first["completionLink"].startswith("http")
+    token = first["completionLink"].rsplit("/", 1)[1]
+    stored = IdempotencyRecord.objects.get()
+    assert token not in str(stored.response_body)
+    assert stored.response_body["completionLink"] is None
+    again = v1.post("users", BODY, **{"Idempotency-Key": "create-raj-2"}).json()
+    assert again["completionLink"] == first["completionLink"]
+
+
+def test_a_replay_does_not_revive_a_completion_link_that_was_used_up(v1):
+    first = v1.post("users", BODY, **{"Idempotency-Key": "create-raj-3"}).json()
+    CompletionLink.objects.update(used_at=timezone.now())
+    again = v1.post("users", BODY, **{"Idempotency-Key": "create-raj-3"}).json()
+    assert again == {**first, "completionLink": None}
 
 
 def test_key_order_and_spacing_of_the_json_do_not_make_another_body(v1):

@@ -367,10 +367,11 @@ def test_the_list_pages_by_cursor_in_the_requested_order(v1, roster):
     assert [u["email"] for u in backwards] == sorted(seen, reverse=True)
 
 
-def test_an_invalid_cursor_answers_404(v1, roster):
+def test_an_invalid_cursor_answers_400_naming_the_cursor(v1, roster):
     response = v1.get("users", {"cursor": "garbage"})
-    assert response.status_code == 404
-    assert response.json() == {"message": "Invalid cursor."}
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid cursor."
+    assert list(response.json()["errors"]) == ["cursor"]
 
 
 def test_the_list_costs_the_same_few_queries_whatever_the_page_size(

@@ -33,7 +33,8 @@ VENDOR_SAMPLE = {
 
 def created(response) -> User:
     assert response.status_code == 200, response.content
-    return User.objects.get(email=response.json()["message"].rsplit(": ", 1)[1])
+    # The vendor's activated answer does not name the address; each test creates one user.
+    return User.objects.get()
 
 
 @pytest.mark.parametrize(
@@ -108,9 +109,7 @@ def test_an_activated_user_gets_a_login_token_and_portal_link(compat, directory,
     settings.PORTAL_URL = "https://portal.example/login"
     body = compat.post(person("anna@acme-cargo.de", countryCode="DE")).json()
     assert body["status"] == "Activated"
-    assert body["message"] == (
-        "Successful request: User has been successfully created: anna@acme-cargo.de"
-    )
+    assert body["message"] == "Successful request: User created and account already activated"
     assert body["link"] == f"https://portal.example/login?auth={body['token']}"
     assert len(body["token"]) >= 43  # 256 random bits, url-safe base64
     assert LoginToken.objects.get().user.email == "anna@acme-cargo.de"

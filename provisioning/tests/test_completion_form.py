@@ -324,3 +324,37 @@ def test_a_bad_address_in_the_ask_is_shown_again_with_its_error(client, db):
     assert response.status_code == 400
     assert b"Enter a valid email address." in response.content
     assert b"This link has expired" in response.content
+
+
+def test_the_ask_costs_the_same_whether_or_not_an_account_waits_for_it(
+    client, invited, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The page takes the ask and a worker decides: no lookup of the address in the request,
+    so no difference in answer, queries or time tells a waiting forwarder from no one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from provisioning.forwarder.completion import link_requests_handle
+
+    mailoutbox.clear()
+
+    def ask(email):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/complete/new-link", {"email": email})
+        tables = {q["sql"].split(" FROM ")[-1].split()[0] for q in queries if " FROM " in q["sql"]}
+        return (
+            response.status_code,
+            response.content.decode().replace(email, "<email>"),
+            len(queries),
+            tables,
+        )
+
+    known, unknown = ask("carl@newco.example"), ask("nobody@nowhere.example")
+    assert known == unknown
+    assert not any("user" in table for table in known[3])
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert link_requests_handle() == 1
+    assert [m.to for m in mailoutbox] == [["carl@newco.example"]]
+    assert set(LinkRequest.objects.values_list("email", flat=True)) == {""}
+    assert link_requests_handle() == 0  # handled once

@@ -44,3 +44,35 @@ def test_the_gunicorn_access_log_is_redacted():
     assert atoms["r"] == "GET /portal/login?auth=[redacted] HTTP/1.1"
     assert atoms["q"] == "auth=[redacted]"
     assert atoms["U"] == atoms["f"].removeprefix("https://back.example") == "/complete/[redacted]"
+
+
+def test_a_percent_encoded_name_is_redacted_as_the_application_decodes_it():
+    # Django reads `?%61uth=` as `auth`: the portal redeems it, so the log must not keep it.
+    assert redact("GET /portal/login?%61uth=s3cr3t HTTP/1.1") == (
+        "GET /portal/login?%61uth=[redacted] HTTP/1.1"
+    )
+    assert redact("/portal/login?x=1&au%74h=s3cr3t&y=2") == (
+        "/portal/login?x=1&au%74h=[redacted]&y=2"
+    )
+    assert redact("%2561uth=s3cr3t") == "%2561uth=[redacted]"
+    assert redact("Gone: /%63omplete/12.abc:XYZ") == "Gone: /%63omplete/[redacted]"
+    assert redact("/portal/login?author=me&lang=en") == "/portal/login?author=me&lang=en"
+
+
+def test_the_access_log_of_an_encoded_login_link_keeps_no_token():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    logger = gunicorn_logger_class()(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/portal/login?%61uth=s3cr3t",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": "/portal/login",
+        "QUERY_STRING": "%61uth=s3cr3t",
+    }
+    response = SimpleNamespace(status="302 Found", headers=[], sent=0)
+    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(seconds=1))
+    assert "s3cr3t" not in repr(atoms)

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from provisioning.models import ApiKey, OutboxMessage, Partner, User
+from provisioning.models import ApiKey, AuditEvent, LoginToken, OutboxMessage, Partner, User
 from provisioning.tests.conftest import person
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,25 @@ def test_error_bodies_do_not_echo_keys_or_tokens(client, api_key, directory):
         assert answer.status_code in {401, 403, 404, 410}
         assert wrong_key not in body
         assert "secret-looking" not in body
+
+
+# --- HEAD issues nothing -----------------------------------------------------------------------
+
+
+def test_head_on_the_compat_token_call_answers_405_and_issues_nothing(client, compat, directory):
+    compat.post(person("anna@acme-cargo.de", countryCode="DE"))
+    tokens, audits = LoginToken.objects.count(), AuditEvent.objects.count()
+    response = client.head(
+        "/solutions/users?email=anna@acme-cargo.de", headers={"x-api-key": compat.key}
+    )
+    assert response.status_code == 405
+    assert "HEAD" not in response["Allow"]
+    assert (LoginToken.objects.count(), AuditEvent.objects.count()) == (tokens, audits)
+
+
+def test_head_on_the_v1_token_call_answers_405_and_issues_nothing(client, v1, directory):
+    v1.post("users", person("anna@acme-cargo.de", countryCode="DE"))
+    tokens, audits = LoginToken.objects.count(), AuditEvent.objects.count()
+    response = client.head("/api/v1/users/anna@acme-cargo.de/login-token", headers=v1.headers())
+    assert response.status_code == 405
+    assert (LoginToken.objects.count(), AuditEvent.objects.count()) == (tokens, audits)

@@ -36,6 +36,10 @@ ERRORS = {
         "The request conflicts with the account's state.",
         "anna@acme-cargo.de is already a user of yours.",
     ),
+    413: _error(
+        "The body is larger than the limit; refused before it is read.",
+        "The body is larger than the limit of 2621440 bytes.",
+    ),
     415: _error("The body must be application/json.", 'Unsupported media type "text/plain".'),
     422: OpenApiResponse(
         ValidationErrorSerializer,
@@ -66,8 +70,20 @@ def errors(*codes: int) -> dict:
 
 
 def list_errors() -> dict:
-    """A list's error answers: a cursor that is not one of ours answers 404, like DRF's."""
+    """A list's error answers: a cursor that is not one of ours answers 400 naming it."""
     return {
         **errors(422),
-        404: _error("The cursor is not one the API gave out.", "Invalid cursor."),
+        400: OpenApiResponse(
+            ValidationErrorSerializer,
+            description="The cursor is not one the API gave out (forged, damaged, another list's).",
+            examples=[
+                OpenApiExample(
+                    "Invalid cursor",
+                    value={
+                        "message": "Invalid cursor.",
+                        "errors": {"cursor": ["is not a cursor this list gave out"]},
+                    },
+                )
+            ],
+        ),
     }

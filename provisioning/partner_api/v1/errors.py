@@ -25,6 +25,20 @@ NOT_FOUND = "No such user."
 VALIDATION = "The request has invalid fields."
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self, limit: int):
+        super().__init__(f"The body is larger than the limit of {limit} bytes.")
+
+
+class InvalidCursor(exceptions.APIException):
+    """A `cursor` the API did not give out (forged, damaged, or another list's)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "is not a cursor this list gave out; follow `next` or `previous` as given"
+
+
 def field_errors(detail) -> dict[str, list[str]]:
     """DRF's nested error detail, flattened to {"a.b[0].c": ["…"]}."""
     flat: dict[str, list[str]] = {}
@@ -97,6 +111,8 @@ def exception_handler(exc, context):
             return response
         case exceptions.ValidationError():
             return invalid(field_errors(exc.detail))
+        case InvalidCursor():
+            return Response({"message": "Invalid cursor.", "errors": {"cursor": [exc.detail]}}, 400)
         case exceptions.ParseError():
             return _message(f"The body is not valid JSON: {exc.detail}", 400)
         case exceptions.Throttled():

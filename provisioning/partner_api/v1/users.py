@@ -2,6 +2,7 @@
 provisioning service, render; the services hold every rule."""
 
 import re
+from dataclasses import replace
 
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -10,8 +11,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from provisioning.accounts.domains import email_normal_form
 from provisioning.accounts.errors import ProvisioningError
-from provisioning.accounts.links import login_link
+from provisioning.accounts.links import completion_link_live, completion_link_url, login_link
 from provisioning.accounts.members import (
     user_add_offices,
     user_issue_token,
@@ -112,14 +114,10 @@ def _asked(access: AccessRequest) -> dict:
 
 
 class MemberMixin:
-    def member(self, ref: str):
-        user = partner_member_by_ref(partner=self.partner, ref=ref)
-        if user is None:
-            raise exceptions.NotFound(NOT_FOUND)
-        return user
-
     def member_or_request(self, ref: str) -> User | AccessRequest:
         """The member, or the partner's open access request for the account, else 404."""
+        # An address is looked up in its normal form: `ida@bücher.de` is `ida@xn--bcher-kva.de`.
+        ref = email_normal_form(ref) if "@" in ref else ref
         user = partner_member_by_ref(partner=self.partner, ref=ref)
         if user is not None:
             return user
@@ -193,7 +191,7 @@ class UsersView(PartnerApiView):
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request=UserCreateSerializer,
         examples=[CREATE_EXAMPLE],
-        responses={201: ProvisionedUserSerializer, **errors(400, 409, 415, 422)},
+        responses={201: ProvisionedUserSerializer, **errors(400, 409, 413, 415, 422)},
     )
     def post(self, request):
         body = UserCreateSerializer(data=request.data)
@@ -218,12 +216,22 @@ class UsersView(PartnerApiView):
             answer = idempotent_call(
                 partner=self.partner, key=key, fingerprint=fingerprint, call=create
             )
+            if answer.replayed and answer.status_code == 201:
+                answer = replace(answer, body=self._live_link_restored(answer.body))
         headers = dict(NO_STORE)
         if answer.status_code == 201:
             headers["Location"] = reverse("api-v1:user", args=[answer.body["id"]])
         if answer.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(answer.body, status=answer.status_code, headers=headers)
+
+    def _live_link_restored(self, body: dict) -> dict:
+        """A replayed creation with the user's completion link as it is now: the record keeps
+        no link (idempotency.ONE_TIME_FIELDS); the link row can still make its URL, while
+        it is live and the user is still one of this partner's."""
+        user = partner_member_by_ref(partner=self.partner, ref=str(body.get("id", "")))
+        link = completion_link_live(user=user) if user is not None else None
+        return {**body, "completionLink": completion_link_url(link) if link else None}
 
 
 class UserView(MemberMixin, PartnerApiView):
@@ -265,7 +273,7 @@ class UserOfficesView(MemberMixin, PartnerApiView):
         tags=TAG,
         parameters=[USER_REF, RETRY_AFTER],
         request=OfficesAddSerializer,
-        responses={200: ProvisionedUserSerializer, **errors(400, 404, 409, 415, 422)},
+        responses={200: ProvisionedUserSerializer, **errors(400, 404, 409, 413, 415, 422)},
     )
     def post(self, request, user):
         email = self.member_email(user)
