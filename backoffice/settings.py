@@ -261,10 +261,12 @@ if not OUTBOX_RELAY_POLL_SECONDS > 0:
     raise ImproperlyConfigured("OUTBOX_RELAY_POLL_SECONDS must be a number of seconds above 0.")
 
 # --- Product --------------------------------------------------------------------------------
-# Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>.
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000/portal/login")
-# Base of links put in emails (completion form, …).
+# Base of links put in emails (completion form, sign-in page, …). `make run PORT=8001` sets it
+# to the address it serves on.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>. By default our
+# own /portal/login on SITE_URL.
+PORTAL_URL = env.str("PORTAL_URL", default="") or f"{SITE_URL}/portal/login"
 # "Email me a new link" on the invalid-link page: asks per hour, per address and per client.
 LINK_REQUEST_LIMIT_EMAIL = env.int("LINK_REQUEST_LIMIT_EMAIL", default=3)
 LINK_REQUEST_LIMIT_IP = env.int("LINK_REQUEST_LIMIT_IP", default=20)

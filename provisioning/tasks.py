@@ -4,7 +4,8 @@ from celery import shared_task
 
 from provisioning.cass.runs import cass_import_execute, cass_imports_start
 from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
-from provisioning.forwarder.completion import completion_reminders_send, link_requests_purge
+from provisioning.forwarder.asks import link_requests_purge
+from provisioning.forwarder.completion import completion_reminders_send
 from provisioning.partner_api.idempotency import idempotency_records_purge
 from provisioning.partner_api.ratelimit import rate_limit_windows_purge
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from provisioning.forwarder.views import completion, portal
+from provisioning.forwarder.views import completion, portal, sign_in
 from provisioning.partner_api.compat import CompatUsersView
 
 app_name = "provisioning"
@@ -11,7 +11,10 @@ urlpatterns = [
     path("complete/new-link", completion.link_request, name="completion-link-request"),
     path("complete/done", completion.completion_done, name="completion-done"),
     path("complete/<str:token>", completion.completion_form, name="completion-form"),
+    path("sign-in", sign_in.sign_in, name="sign-in"),
     path("portal/login", portal.portal_login, name="portal-login"),
     path("portal/", portal.portal_home, name="portal"),
     path("portal/logout", portal.portal_logout, name="portal-logout"),
+    path("favicon.ico", sign_in.favicon, name="favicon"),
+    path("", sign_in.home, name="home"),
 ]

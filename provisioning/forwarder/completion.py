@@ -1,5 +1,5 @@
-"""Services behind the completion link (DESIGN §8): submitting the company details, asking for a
-fresh link, and the reminder sweep.
+"""Services behind the completion link (DESIGN §8): submitting the company details and the
+reminder sweep (asking for a fresh link is in asks.py).
 
 Split from services.py by concept; the same rules hold: each write runs in one transaction,
 locks or compare-and-sets what it changes, records an AuditEvent and queues its emails in the
@@ -9,10 +9,8 @@ outbox (sent after commit). See docs/forwarder-pages.md for the decisions.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from provisioning.accounts.inputs import OfficeInput, UserInput
 from provisioning.accounts.links import (
@@ -29,8 +27,6 @@ from provisioning.accounts.matching import (
     offices_create,
     request_warnings,
 )
-from provisioning.accounts.selectors import user_by_email
-from provisioning.accounts.services import user_send_completion_link
 from provisioning.accounts.state import account_move
 from provisioning.accounts.transitions import user_activate
 from provisioning.audit.records import Actor, audit_record
@@ -39,7 +35,6 @@ from provisioning.models import (
     Company,
     CompletionLink,
     EventType,
-    LinkRequest,
     PendingReason,
     User,
 )
@@ -83,7 +78,8 @@ class DetailsSubmitted:
     activated: bool  # the details matched the CASS directory and the account is now active
 
 
-def _accepts_details(user: User) -> bool:
+def accepts_details(user: User) -> bool:
+    """Whether the completion form is open to this account."""
     return user.status == Status.PENDING and user.pending_reason in _OPEN_REASONS
 
 
@@ -94,7 +90,7 @@ def completion_link_open(*, token: str) -> CompletionLink:
     when the account no longer waits for details).
     """
     link = completion_link_resolve(token=token)
-    if not _accepts_details(link.user):
+    if not accepts_details(link.user):
         raise CompletionLinkInvalid("closed", link)
     return link
 
@@ -115,7 +111,7 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
             # Raises with the reason; a link that resolves again lost a race with itself.
             completion_link_resolve(token=completion_link_token(link))
             raise CompletionLinkInvalid("used", link)
-        if not _accepts_details(user):
+        if not accepts_details(user):
             raise CompletionLinkInvalid("closed", link)
         actor = Actor.forwarder(user)
         data = UserInput(
@@ -275,49 +271,6 @@ def _customer_ids_store(*, company: Company, details: CompanyDetails, own: bool)
                 }
             )
     return warnings
-
-
-# --- A fresh link, asked for on the invalid-link page ----------------------------------------
-
-
-def _digest(value: str) -> str:
-    return salted_hmac("provisioning.link-request", value, algorithm="sha256").hexdigest()
-
-
-def completion_link_request(*, email: str, client_ip: str) -> bool:
-    """Email a new completion link to `email` if it is an account waiting for its details.
-
-    Returns False when the asks for this address or from this client in the last hour are
-    over the limits (LINK_REQUEST_LIMIT_EMAIL / _IP); True otherwise, whether or not the
-    address has an account, so that the page never tells who exists. The ask is counted
-    before the check: parallel asks cannot all slip under the limit.
-    """
-    email = email.strip().lower()
-    now = timezone.now()
-    email_digest, ip_digest = _digest(email), _digest(client_ip or "-")
-    LinkRequest.objects.create(created_at=now, email_digest=email_digest, ip_digest=ip_digest)
-    recent = LinkRequest.objects.filter(created_at__gt=now - timedelta(hours=1))
-    if (
-        recent.filter(email_digest=email_digest).count() > settings.LINK_REQUEST_LIMIT_EMAIL
-        or recent.filter(ip_digest=ip_digest).count() > settings.LINK_REQUEST_LIMIT_IP
-    ):
-        return False
-    with transaction.atomic():
-        user = user_by_email(email).filter(is_staff=False).select_for_update().first()
-        if (
-            user is not None
-            and user.status == Status.PENDING
-            and user.pending_reason == PendingReason.AWAITING_DETAILS
-        ):
-            user_send_completion_link(user=user, actor=Actor.system())
-    return True
-
-
-def link_requests_purge() -> int:
-    """Forget asks older than the rate limit needs. Returns how many rows went."""
-    cutoff = timezone.now() - timedelta(hours=LinkRequest.KEEP_HOURS)
-    deleted, _ = LinkRequest.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -307,11 +307,29 @@ def test_asks_older_than_an_hour_no_longer_count(client, invited, settings):
     assert client.post("/complete/new-link", {"email": "carl@newco.example"}).status_code == 200
 
 
-def test_a_new_link_is_sent_only_to_an_account_waiting_for_details(
+def test_a_new_link_goes_to_an_account_whose_details_are_still_open(
     client, invited, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """Details sent and not yet reviewed: the form is open to corrections, so the used link's
+    page can really send a new one."""
     user, _ = invited
     User.objects.filter(pk=user.pk).update(pending_reason="details_submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/complete/new-link", {"email": "carl@newco.example"})
+    assert b"Check your inbox" in response.content
+    (email,) = mailoutbox
+    new_link = re.search(r"http://\S+/complete/\S+", email.body).group(0)
+    assert client.get(path_of(new_link)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [("activated", ""), ("pending", "awaiting_support"), ("disabled", "")]
+)
+def test_no_new_link_goes_to_an_account_with_nothing_to_complete(
+    client, invited, mailoutbox, django_capture_on_commit_callbacks, status, reason
+):
+    user, _ = invited
+    User.objects.filter(pk=user.pk).update(status=status, pending_reason=reason)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/complete/new-link", {"email": "carl@newco.example"})
     assert b"Check your inbox" in response.content

@@ -139,10 +139,10 @@ def test_a_signed_in_forwarder_disabled_later_is_signed_out(client, member):
 
 
 @pytest.mark.django_db
-def test_without_a_token_the_login_page_explains_where_to_sign_in(client, db):
+def test_without_a_token_the_login_page_offers_the_sign_in_page(client, db):
     response = client.get("/portal/login")
     assert response.status_code == 200
-    assert b"from your booking software" in response.content
+    assert b'href="/sign-in"' in response.content
     assert client.get("/portal/")["Location"] == "/portal/login"
 
 
