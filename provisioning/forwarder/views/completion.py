@@ -18,6 +18,7 @@ from provisioning.forwarder.forms import (
     company_details,
     customer_id_airlines,
     office_formset,
+    phone_examples,
     raw_rows,
 )
 from provisioning.forwarder.views.pages import page
@@ -81,6 +82,7 @@ def _form_page(request, link: CompletionLink, *, company, offices, customer_ids,
             "offices": offices,
             "customer_ids": customer_ids,
             "has_errors": status != 200,
+            "phone_examples": phone_examples(),
         },
         status=status,
     )
