@@ -342,3 +342,61 @@ def test_a_bad_address_in_the_ask_is_shown_again_with_its_error(client, db):
     assert response.status_code == 400
     assert b"Enter a valid email address." in response.content
     assert b"This link has expired" in response.content
+
+
+# --- What the pages of unusable links offer ------------------------------------------------------
+
+
+def _use(user):
+    CompletionLink.objects.filter(user=user).update(used_at=timezone.now())
+
+
+def test_a_used_link_of_details_under_review_offers_a_new_link(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(pending_reason="details_submitted")
+    html = client.get(path).content.decode()
+    assert "This link has already been used" in html
+    assert "Email me a new link" in html and "we can email you a new link" in html
+
+
+def test_a_used_link_of_an_active_account_offers_sign_in_and_no_new_link(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(status="activated", pending_reason="")
+    response = client.get(path)
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "Email me a new link" not in html
+    assert 'href="/sign-in"' in html and "The account is active now" in html
+
+
+def test_a_used_link_of_an_account_with_support_offers_no_form(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(pending_reason="awaiting_support")
+    html = client.get(path).content.decode()
+    assert "Email me a new link" not in html
+    assert "reply to any email from us" in html
+
+
+def test_the_confirmation_page_opened_cold_confirms_nothing(client, db):
+    html = client.get("/complete/done").content.decode()
+    assert "received your details" not in html and "is active" not in html
+    assert "Open the link from the email we sent you" in html
+
+
+def test_the_phone_hint_is_a_number_of_the_companys_country(client, partner):
+    data = UserInput(
+        email="ravi@shipfast.example",
+        first_name="Ravi",
+        last_name="Rao",
+        company_name="ShipFast",
+        country="IN",
+    )
+    url = user_send_completion_link(
+        user=user_create(partner=partner, data=data, actor=Actor.system()).user,
+        actor=Actor.system(),
+    )
+    html = client.get(path_of(url)).content.decode()
+    assert "e.g. +91 " in html and "+49 40 123456" not in html
