@@ -21,10 +21,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.installed
 
 ## make run: set up, migrate, load demo data and serve http://$(HOST):$(PORT) on the embedded defaults
+## (PORT=8001 HOST=0.0.0.0 to change; the links in emails follow: SITE_URL, PORTAL_URL)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py seed_demo
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: set up and run the whole test suite
 test: $(VENV)/.installed-dev

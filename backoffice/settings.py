@@ -252,11 +252,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.tasks.completion_reminders",
         "schedule": timedelta(seconds=env.int("COMPLETION_REMINDER_SWEEP_SECONDS", default=900)),
     },
-    # "Email me a new link": the asks are handled here, not in the page's request.
-    "link-requests-handle": {
-        "task": "provisioning.tasks.link_requests_handle",
-        "schedule": timedelta(seconds=env.int("LINK_REQUEST_SWEEP_SECONDS", default=10)),
-    },
     "link-requests-purge": {
         "task": "provisioning.tasks.link_requests_purge",
         "schedule": timedelta(seconds=env.int("LINK_REQUESTS_PURGE_SECONDS", default=3600)),
@@ -289,10 +284,12 @@ if not OUTBOX_RELAY_POLL_SECONDS > 0:
     raise ImproperlyConfigured("OUTBOX_RELAY_POLL_SECONDS must be a number of seconds above 0.")
 
 # --- Product --------------------------------------------------------------------------------
-# Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>.
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000/portal/login")
-# Base of links put in emails (completion form, …).
+# Base of links put in emails (completion form, sign-in page, …). `make run PORT=8001` sets it
+# to the address it serves on.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where forwarders log in: the one-time login link is PORTAL_URL?auth=<token>. By default our
+# own /portal/login on SITE_URL.
+PORTAL_URL = env.str("PORTAL_URL", default="") or f"{SITE_URL}/portal/login"
 # "Email me a new link" on the invalid-link page: asks per hour, per address and per client.
 LINK_REQUEST_LIMIT_EMAIL = env.int("LINK_REQUEST_LIMIT_EMAIL", default=3)
 LINK_REQUEST_LIMIT_IP = env.int("LINK_REQUEST_LIMIT_IP", default=20)

@@ -6,11 +6,8 @@ from provisioning.accounts.consent import access_requests_expire
 from provisioning.cass.runs import cass_import_execute, cass_imports_start
 from provisioning.delivery.event_sequence import partner_events_number
 from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
-from provisioning.forwarder.completion import (
-    completion_reminders_send,
-    link_requests_handle,
-    link_requests_purge,
-)
+from provisioning.forwarder.asks import link_requests_purge
+from provisioning.forwarder.completion import completion_reminders_send
 from provisioning.partner_api.idempotency import idempotency_records_purge
 from provisioning.partner_api.ratelimit import rate_limit_windows_purge
 
@@ -32,13 +29,6 @@ def outbox_sweep() -> int:
 def completion_reminders() -> int:
     """Beat, every COMPLETION_REMINDER_SWEEP_SECONDS: one reminder per 3-day-old unused link."""
     return completion_reminders_send()
-
-
-@shared_task(name="provisioning.tasks.link_requests_handle")
-def link_requests_handle_task() -> int:
-    """Beat, every LINK_REQUEST_SWEEP_SECONDS: send the new completion links forwarders asked
-    for on the invalid-link page (the page itself looks nothing up)."""
-    return link_requests_handle()
 
 
 @shared_task(name="provisioning.tasks.link_requests_purge")

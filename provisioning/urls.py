@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from provisioning.forwarder.views import completion, consent, portal
+from provisioning.forwarder.views import completion, consent, portal, sign_in
 from provisioning.partner_api.compat import CompatUsersView
 
 app_name = "provisioning"
@@ -12,7 +12,10 @@ urlpatterns = [
     path("complete/done", completion.completion_done, name="completion-done"),
     path("complete/<str:token>", completion.completion_form, name="completion-form"),
     path("consent/<str:token>", consent.consent, name="consent"),
+    path("sign-in", sign_in.sign_in, name="sign-in"),
     path("portal/login", portal.portal_login, name="portal-login"),
     path("portal/", portal.portal_home, name="portal"),
     path("portal/logout", portal.portal_logout, name="portal-logout"),
+    path("favicon.ico", sign_in.favicon, name="favicon"),
+    path("", sign_in.home, name="home"),
 ]

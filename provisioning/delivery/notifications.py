@@ -4,14 +4,24 @@ Each is called inside the transaction of the change that causes it, so a rolled-
 sends nothing.
 """
 
-from django.conf import settings
+from datetime import datetime
 
-from provisioning.delivery.outbox import outbox_email_queue
+from django.conf import settings
+from django.urls import reverse
+
+from provisioning.delivery.outbox import email_send_now, outbox_email_queue
+from provisioning.formats import date_for_people, datetime_for_people
 from provisioning.models import CompletionLink, Partner, User
 
 
 def _person(user: User) -> dict:
     return {"first_name": user.first_name or user.email, "email": user.email}
+
+
+def sign_in_page_url() -> str:
+    """Where an email's "Sign in" button goes: the page that emails a one-time portal link
+    (the portal itself needs a token, which an email that may be read days later cannot hold)."""
+    return f"{settings.SITE_URL}{reverse('provisioning:sign-in')}"
 
 
 def email_welcome(*, user: User) -> None:
@@ -23,7 +33,7 @@ def email_welcome(*, user: User) -> None:
             **_person(user),
             "company_name": user.company.legal_name if user.company else "",
             "office": office.city if office else "",
-            "portal_url": settings.PORTAL_URL,
+            "sign_in_url": sign_in_page_url(),
         },
     )
 
@@ -46,7 +56,7 @@ def email_completion_link(*, user: User, link: CompletionLink, url: str) -> None
         context={
             **_person(user),
             "completion_url": url,
-            "expires_on": f"{link.expires_at:%d %B %Y}",
+            "expires_on": date_for_people(link.expires_at),
         },
     )
 
@@ -79,7 +89,7 @@ def email_completion_reminder(*, user: User, link: CompletionLink, url: str) -> 
         context={
             **_person(user),
             "completion_url": url,
-            "expires_on": f"{link.expires_at:%d %B %Y}",
+            "expires_on": date_for_people(link.expires_at),
         },
     )
 
@@ -114,7 +124,7 @@ def email_activated_by_support(*, user: User) -> None:
             **_person(user),
             "company_name": user.company.legal_name if user.company else "",
             "offices": offices,
-            "portal_url": settings.PORTAL_URL,
+            "sign_in_url": sign_in_page_url(),
         },
     )
 
@@ -124,4 +134,19 @@ def email_rejected(*, user: User, reason: str) -> None:
         template="rejected",
         to=user.email,
         context={**_person(user), "reason": reason},
+    )
+
+
+def email_sign_in_link(*, user: User, url: str, expires_at: datetime) -> None:
+    """The one-time portal link asked for on the sign-in page. Sent at once, not queued: it
+    runs inside the outbox delivery of the ask, and the raw token must never be stored."""
+    email_send_now(
+        template="sign_in_link",
+        to=user.email,
+        context={
+            **_person(user),
+            "portal_url": url,
+            "expires_at": datetime_for_people(expires_at),
+            "sign_in_url": sign_in_page_url(),
+        },
     )

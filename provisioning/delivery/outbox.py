@@ -52,6 +52,23 @@ def outbox_email_queue(*, template: str, to: str, context: dict) -> OutboxMessag
     return message
 
 
+def outbox_link_ask_queue(*, to: str, purpose: str) -> OutboxMessage:
+    """An ask for a link by email, stored with the request that made it; the sender
+    registered for LINK_ASK decides what to do with it when the message is delivered."""
+    message = OutboxMessage.objects.create(
+        kind=OutboxKind.LINK_ASK, recipient=to, context={"purpose": purpose}
+    )
+    _deliver_in_process_after_commit([message.pk])
+    return message
+
+
+def outbox_sender_register(kind: str, sender) -> None:
+    """Deliver messages of `kind` with sender(message). For kinds whose work belongs to a
+    layer above this one (the link asks of the forwarder pages): that layer registers its
+    sender when the app is ready, so this module imports nothing of it."""
+    _SENDERS[kind] = sender
+
+
 def outbox_webhooks_queue(calls: list[tuple[Partner, dict]]) -> list[OutboxMessage]:
     """One webhook message per (partner, payload), written together."""
     if not calls:
@@ -160,7 +177,13 @@ def outbox_sweep_due(*, limit: int = 500) -> int:
 
 
 def _send_email(message: OutboxMessage) -> None:
-    email = render_email(template=message.template, to=message.recipient, context=message.context)
+    email_send_now(template=message.template, to=message.recipient, context=message.context)
+
+
+def email_send_now(*, template: str, to: str, context: dict) -> None:
+    """Render and send one email now, telling a refusal for good (PermanentDeliveryError)
+    from a passing failure. For senders that run inside an outbox delivery already."""
+    email = render_email(template=template, to=to, context=context)
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as exc:

@@ -1,5 +1,5 @@
-"""Services behind the completion link (DESIGN §8): submitting the company details, asking for a
-fresh link, and the reminder sweep.
+"""Services behind the completion link (DESIGN §8): submitting the company details and the
+reminder sweep (asking for a fresh link is in asks.py).
 
 Split from services.py by concept; the same rules hold: each write runs in one transaction,
 locks or compare-and-sets what it changes, records an AuditEvent and queues its emails in the
@@ -9,12 +9,9 @@ outbox (sent after commit). See docs/forwarder-pages.md for the decisions.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from provisioning.accounts.domains import email_normal_form
 from provisioning.accounts.inputs import OfficeInput, UserInput
 from provisioning.accounts.links import (
     CompletionLinkInvalid,
@@ -30,8 +27,6 @@ from provisioning.accounts.matching import (
     offices_create,
     request_warnings,
 )
-from provisioning.accounts.selectors import user_by_email
-from provisioning.accounts.services import user_send_completion_link
 from provisioning.accounts.state import account_move
 from provisioning.accounts.transitions import user_activate
 from provisioning.audit.records import Actor, audit_record
@@ -40,7 +35,6 @@ from provisioning.models import (
     Company,
     CompletionLink,
     EventType,
-    LinkRequest,
     PendingReason,
     User,
 )
@@ -84,7 +78,8 @@ class DetailsSubmitted:
     activated: bool  # the details matched the CASS directory and the account is now active
 
 
-def _accepts_details(user: User) -> bool:
+def accepts_details(user: User) -> bool:
+    """Whether the completion form is open to this account."""
     return user.status == Status.PENDING and user.pending_reason in _OPEN_REASONS
 
 
@@ -95,7 +90,7 @@ def completion_link_open(*, token: str) -> CompletionLink:
     when the account no longer waits for details).
     """
     link = completion_link_resolve(token=token)
-    if not _accepts_details(link.user):
+    if not accepts_details(link.user):
         raise CompletionLinkInvalid("closed", link)
     return link
 
@@ -116,7 +111,7 @@ def user_submit_details(*, link: CompletionLink, details: CompanyDetails) -> Det
             # Raises with the reason; a link that resolves again lost a race with itself.
             completion_link_resolve(token=completion_link_token(link))
             raise CompletionLinkInvalid("used", link)
-        if not _accepts_details(user):
+        if not accepts_details(user):
             raise CompletionLinkInvalid("closed", link)
         actor = Actor.forwarder(user)
         data = UserInput(
@@ -276,86 +271,6 @@ def _customer_ids_store(*, company: Company, details: CompanyDetails, own: bool)
                 }
             )
     return warnings
-
-
-# --- A fresh link, asked for on the invalid-link page ----------------------------------------
-
-
-def _digest(value: str) -> str:
-    return salted_hmac("provisioning.link-request", value, algorithm="sha256").hexdigest()
-
-
-def completion_link_request(*, email: str, client_ip: str) -> bool:
-    """Take an ask for a new completion link for `email`; a worker sends it if the address is
-    an account waiting for its details (`link_requests_handle`).
-
-    Returns False when the asks for this address or from this client in the last hour are
-    over the limits (LINK_REQUEST_LIMIT_EMAIL / _IP); True otherwise. Nothing here looks the
-    address up, so the answer and its cost are the same whether or not it has an account. The
-    ask is counted before the check: parallel asks cannot all slip under the limit.
-    """
-    email = email_normal_form(email)
-    now = timezone.now()
-    email_digest, ip_digest = _digest(email), _digest(client_ip or "-")
-    with transaction.atomic():
-        ask = LinkRequest.objects.create(
-            created_at=now, email_digest=email_digest, ip_digest=ip_digest
-        )
-        recent = LinkRequest.objects.filter(created_at__gt=now - timedelta(hours=1))
-        if (
-            recent.filter(email_digest=email_digest).count() > settings.LINK_REQUEST_LIMIT_EMAIL
-            or recent.filter(ip_digest=ip_digest).count() > settings.LINK_REQUEST_LIMIT_IP
-        ):
-            LinkRequest.objects.filter(pk=ask.pk).update(handled_at=now)  # nothing to send
-            return False
-        LinkRequest.objects.filter(pk=ask.pk).update(email=email)
-    _hand_over_after_commit()
-    return True
-
-
-def _hand_over_after_commit() -> None:
-    """Without a broker (development, tests) no beat runs the handling: do it after commit,
-    as the outbox does. With one, the beat schedule's `link-requests-handle` does."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(link_requests_handle, robust=True)
-
-
-def link_requests_handle(*, limit: int = 200) -> int:
-    """The worker's side of "email me a new link": for each ask not handled yet, send a new
-    completion link if the address is an account waiting for its details, and forget the
-    address either way. Safe with several workers (each ask is claimed by a compare-and-set).
-    Returns how many links were sent."""
-    sent = 0
-    for ask_id in (
-        LinkRequest.objects.filter(handled_at__isnull=True)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    ):
-        with transaction.atomic():
-            ask = LinkRequest.objects.filter(pk=ask_id, handled_at__isnull=True).first()
-            if ask is None:
-                continue
-            claimed = LinkRequest.objects.filter(pk=ask_id, handled_at__isnull=True).update(
-                handled_at=timezone.now(), email=""
-            )
-            if claimed != 1 or not ask.email:
-                continue
-            user = user_by_email(ask.email).filter(is_staff=False).select_for_update().first()
-            if (
-                user is not None
-                and user.status == Status.PENDING
-                and user.pending_reason == PendingReason.AWAITING_DETAILS
-            ):
-                user_send_completion_link(user=user, actor=Actor.system())
-                sent += 1
-    return sent
-
-
-def link_requests_purge() -> int:
-    """Forget asks older than the rate limit needs. Returns how many rows went."""
-    cutoff = timezone.now() - timedelta(hours=LinkRequest.KEEP_HOURS)
-    deleted, _ = LinkRequest.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 # --- Reminders ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Forms of the forwarder pages: the completion form (company, offices, customer IDs) and the
 ask for a fresh link. They validate and normalise; the services do the rest."""
 
+from functools import cache
+
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,6 +19,33 @@ MAX_OFFICES = 20
 
 def _country_choices():
     return [("", "Choose a country"), *countries]
+
+
+_PHONE_FALLBACK_REGION = "DE"
+
+
+def phone_example(region: str | None) -> str:
+    """A phone number of the country as people write it with its country code, e.g.
+    "+91 74104 10123" for India (libphonenumber's example numbers)."""
+    number = phonenumbers.example_number(region or _PHONE_FALLBACK_REGION)
+    if number is None:
+        number = phonenumbers.example_number(_PHONE_FALLBACK_REGION)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_help(region: str | None) -> str:
+    return (
+        f"With the country code, e.g. {phone_example(region)} (a number without it is read "
+        "in the company's country)."
+    )
+
+
+@cache
+def phone_examples() -> dict[str, str]:
+    """The example per country, for the form's script to follow the chosen country."""
+    return {
+        code: phone_example(code) for code, _name in countries if phonenumbers.example_number(code)
+    }
 
 
 class CompanyForm(forms.Form):
@@ -40,8 +69,6 @@ class CompanyForm(forms.Form):
     phone = forms.CharField(
         label="Phone",
         max_length=40,
-        help_text="With the country code, e.g. +49 40 123456 (a national number is read in "
-        "the company's country).",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     website = forms.URLField(
@@ -51,6 +78,15 @@ class CompanyForm(forms.Form):
         assume_scheme="https",
         widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The hint shows a number of the company's country: the one typed, else the known one.
+        region = (self.data.get("country") if self.is_bound else None) or self.initial.get(
+            "country"
+        )
+        self.region = region if region in countries else None
+        self.fields["phone"].help_text = phone_help(self.region)
 
     def clean(self):
         cleaned = super().clean()
@@ -65,7 +101,8 @@ class CompanyForm(forms.Form):
                 self.add_error(
                     "phone",
                     ValidationError(
-                        "Enter a valid phone number with its country code, e.g. +49 40 123456.",
+                        "Enter a valid phone number with its country code, e.g. "
+                        f"{phone_example(region)}.",
                         code="invalid_phone",
                     ),
                 )

@@ -12,14 +12,29 @@ from django.db.models import Q
 
 from provisioning.models import Company, Office, PendingReason, User, UserStatus
 from recognition.models import Airline, AirlineCustomerId
-from recognition.rules import AirlineAnswer, OfficeFacts, Place
+from recognition.rules import AirlineAnswer, AirlineFacts, Channel, OfficeFacts, Place
 from recognition.services import recognition_get
+
+
+@dataclass(frozen=True)
+class AirlineGroup:
+    """Airlines that mean the same for the forwarder, with one sentence saying what."""
+
+    key: str  # api | flywindow | coloader | none
+    title: str
+    sentence: str
+    airlines: tuple[AirlineFacts, ...]
+    id_only: frozenset[str] = frozenset()  # codes of airlines shown as needing a customer ID
 
 
 @dataclass(frozen=True)
 class OfficeRecognition:
     office: Office
     answers: tuple[AirlineAnswer, ...]  # one per active airline
+
+    @property
+    def groups(self) -> list[AirlineGroup]:
+        return airline_groups(self.office, self.answers)
 
 
 @dataclass(frozen=True)
@@ -98,3 +113,70 @@ def _recognitions(offices: list[Office]) -> list[OfficeRecognition]:
         )
         recognitions.append(OfficeRecognition(office=office, answers=answer.answers))
     return recognitions
+
+
+def _group_key(answer: AirlineAnswer) -> str:
+    if answer.channel == Channel.AIRLINE_DIRECT:
+        return "api" if answer.bookable_via_api else "flywindow"
+    return "coloader" if answer.channel == Channel.COLOADER else "none"
+
+
+def airline_groups(office: Office, answers) -> list[AirlineGroup]:
+    """The answers grouped by what they mean for the forwarder, in this order, empty groups
+    left out: live rates booked through the booking software; live rates booked in FlyWINDOW;
+    coloader offers (booked in FlyWINDOW); nothing yet, and what would change that."""
+    by_key: dict[str, list[AirlineFacts]] = {}
+    for answer in answers:
+        by_key.setdefault(_group_key(answer), []).append(answer.airline)
+    airport = office.airport_code
+    none_yet = by_key.get("none", [])
+    sentences = {
+        "api": (
+            "Live rates and booking through your booking software",
+            f"These airlines know your office at {airport}: you see their live rates and book "
+            "them from your booking software.",
+        ),
+        "flywindow": (
+            "Live rates, booked in FlyWINDOW",
+            f"These airlines know your office at {airport} and show live rates, but take no "
+            "bookings through booking software: you book them in FlyWINDOW.",
+        ),
+        "coloader": (
+            "Coloader offers, booked in FlyWINDOW",
+            f"These airlines do not know your office yet, but our coloader network quotes them "
+            f"from {airport}: you book those offers in FlyWINDOW.",
+        ),
+        "none": (
+            "No offers yet",
+            _what_to_do(none_yet),
+        ),
+    }
+    return [
+        AirlineGroup(
+            key=key,
+            title=title,
+            sentence=sentence,
+            airlines=tuple(by_key[key]),
+            id_only=frozenset(a.code for a in by_key[key] if key == "none" and id_only(a)),
+        )
+        for key, (title, sentence) in sentences.items()
+        if by_key.get(key)
+    ]
+
+
+def id_only(airline: AirlineFacts) -> bool:
+    """The airline knows forwarders by a customer ID at the airline and by nothing else."""
+    return airline.requires_customer_id or not airline.accepts_cass
+
+
+def _what_to_do(airlines: list[AirlineFacts]) -> str:
+    if all(id_only(airline) for airline in airlines):
+        return (
+            "Nothing from these airlines for now: they know forwarders only by a customer ID at "
+            "the airline. Have one? Send it to our support team and we add it."
+        )
+    marked = " (those marked ID accept nothing else)" if any(map(id_only, airlines)) else ""
+    return (
+        "Nothing from these airlines for now: send our support team your customer ID at any of "
+        f"them{marked}, or ask the airline to set up your IATA CASS registration."
+    )

@@ -110,10 +110,7 @@ class LinkRequest(models.Model):
     """One ask for a fresh completion link from the invalid-link page, kept a day so that the
     asks per email address and per client address can be limited.
 
-    Both are stored as keyed hashes: the table must not become a list of who asked. The
-    address itself waits in `email` only until a worker has handled the ask (sent a link, or
-    found nothing to send), then it is blanked: the page that takes the ask never looks the
-    address up, so it answers at the same cost whether or not an account waits for it.
+    Both are stored as keyed hashes: the table must not become a list of who asked.
     """
 
     KEEP_HOURS = 24
@@ -121,10 +118,6 @@ class LinkRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     email_digest = models.CharField(max_length=64)
     ip_digest = models.CharField(max_length=64)
-    email = models.CharField(
-        max_length=254, blank=True, help_text="Until the ask is handled; blank afterwards."
-    )
-    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -133,12 +126,6 @@ class LinkRequest(models.Model):
             models.Index(fields=["ip_digest", "created_at"], name="link_request_ip_idx"),
             # The purge deletes rows older than KEEP_HOURS.
             models.Index(fields=["created_at"], name="link_request_created_idx"),
-            # The worker picks the asks not handled yet, oldest first.
-            models.Index(
-                fields=["id"],
-                condition=Q(handled_at__isnull=True),
-                name="link_request_unhandled_idx",
-            ),
         ]
 
     def __str__(self):

@@ -6,6 +6,9 @@ from django.utils import timezone
 class OutboxKind(models.TextChoices):
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "Webhook"
+    # A forwarder's ask for a link by email (sign-in or completion): delivering it looks the
+    # address up and emails the link, after the request that stored it has answered.
+    LINK_ASK = "link_ask", "Link request"
 
 
 class OutboxStatus(models.TextChoices):

@@ -307,11 +307,29 @@ def test_asks_older_than_an_hour_no_longer_count(client, invited, settings):
     assert client.post("/complete/new-link", {"email": "carl@newco.example"}).status_code == 200
 
 
-def test_a_new_link_is_sent_only_to_an_account_waiting_for_details(
+def test_a_new_link_goes_to_an_account_whose_details_are_still_open(
     client, invited, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """Details sent and not yet reviewed: the form is open to corrections, so the used link's
+    page can really send a new one."""
     user, _ = invited
     User.objects.filter(pk=user.pk).update(pending_reason="details_submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/complete/new-link", {"email": "carl@newco.example"})
+    assert b"Check your inbox" in response.content
+    (email,) = mailoutbox
+    new_link = re.search(r"http://\S+/complete/\S+", email.body).group(0)
+    assert client.get(path_of(new_link)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [("activated", ""), ("pending", "awaiting_support"), ("disabled", "")]
+)
+def test_no_new_link_goes_to_an_account_with_nothing_to_complete(
+    client, invited, mailoutbox, django_capture_on_commit_callbacks, status, reason
+):
+    user, _ = invited
+    User.objects.filter(pk=user.pk).update(status=status, pending_reason=reason)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/complete/new-link", {"email": "carl@newco.example"})
     assert b"Check your inbox" in response.content
@@ -334,7 +352,9 @@ def test_the_ask_costs_the_same_whether_or_not_an_account_waits_for_it(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from provisioning.forwarder.completion import link_requests_handle
+    from provisioning.delivery.outbox import outbox_deliver_one
+    from provisioning.models import OutboxMessage
+    from provisioning.models.outbox import OutboxKind
 
     mailoutbox.clear()
 
@@ -353,8 +373,68 @@ def test_the_ask_costs_the_same_whether_or_not_an_account_waits_for_it(
     assert known == unknown
     assert not any("user" in table for table in known[3])
     assert mailoutbox == []
+    # The worker's side: each ask is an outbox row, delivered after the answer.
+    asks = OutboxMessage.objects.filter(kind=OutboxKind.LINK_ASK).values_list("pk", flat=True)
+    assert len(asks) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert link_requests_handle() == 1
+        for message_id in asks:
+            outbox_deliver_one(message_id)
     assert [m.to for m in mailoutbox] == [["carl@newco.example"]]
-    assert set(LinkRequest.objects.values_list("email", flat=True)) == {""}
-    assert link_requests_handle() == 0  # handled once
+
+
+# --- What the pages of unusable links offer ------------------------------------------------------
+
+
+def _use(user):
+    CompletionLink.objects.filter(user=user).update(used_at=timezone.now())
+
+
+def test_a_used_link_of_details_under_review_offers_a_new_link(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(pending_reason="details_submitted")
+    html = client.get(path).content.decode()
+    assert "This link has already been used" in html
+    assert "Email me a new link" in html and "we can email you a new link" in html
+
+
+def test_a_used_link_of_an_active_account_offers_sign_in_and_no_new_link(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(status="activated", pending_reason="")
+    response = client.get(path)
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "Email me a new link" not in html
+    assert 'href="/sign-in"' in html and "The account is active now" in html
+
+
+def test_a_used_link_of_an_account_with_support_offers_no_form(client, invited):
+    user, path = invited
+    _use(user)
+    User.objects.filter(pk=user.pk).update(pending_reason="awaiting_support")
+    html = client.get(path).content.decode()
+    assert "Email me a new link" not in html
+    assert "reply to any email from us" in html
+
+
+def test_the_confirmation_page_opened_cold_confirms_nothing(client, db):
+    html = client.get("/complete/done").content.decode()
+    assert "received your details" not in html and "is active" not in html
+    assert "Open the link from the email we sent you" in html
+
+
+def test_the_phone_hint_is_a_number_of_the_companys_country(client, partner):
+    data = UserInput(
+        email="ravi@shipfast.example",
+        first_name="Ravi",
+        last_name="Rao",
+        company_name="ShipFast",
+        country="IN",
+    )
+    url = user_send_completion_link(
+        user=user_create(partner=partner, data=data, actor=Actor.system()).user,
+        actor=Actor.system(),
+    )
+    html = client.get(path_of(url)).content.decode()
+    assert "e.g. +91 " in html and "+49 40 123456" not in html

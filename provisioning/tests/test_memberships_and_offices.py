@@ -29,7 +29,7 @@ def capture(django_capture_on_commit_callbacks):
         (
             person("anna@acme-cargo.de", countryCode="DE"),
             "Welcome to CargoMART, Anna: your account is active",
-            "http://127.0.0.1:8000/portal/login",
+            "http://127.0.0.1:8000/sign-in",
         ),
         (
             person("anna@acme-cargo.de", countryCode="FR"),

@@ -86,8 +86,34 @@ def test_the_portal_shows_each_airlines_recognition_with_its_reasons(client, mem
     assert answers["LH"].channel == "unavailable"
     html = page.content.decode()
     assert "Lufthansa Cargo requires a customer ID; none is registered for" in html
-    assert "Coloader offers · book in the portal" in html
-    assert "American Airlines Cargo (AA)" not in html.split("What airlines offer you")[0]
+    groups = {group.key: [a.code for a in group.airlines] for group in recognition.groups}
+    assert "EK" in groups["api"] and "AA" in groups["api"]
+    assert groups["coloader"] == ["TK"]
+    assert "LH" in groups["none"]
+    assert "LH" in recognition.groups[-1].id_only and "EK" not in recognition.groups[-1].id_only
+    assert html.count("FlyWINDOW</strong> is the booking screen") == 1
+    assert "book in the portal" not in html
+    assert "Coloader offers, booked in FlyWINDOW" in html
+
+
+@pytest.mark.django_db
+def test_the_portal_says_each_group_in_one_sentence_and_lists_airlines_compactly(client, member):
+    client.get("/portal/login", {"auth": token_for(member)})
+    html = client.get("/portal/").content.decode()
+    offers = html.split("What airlines offer you")[1]
+    assert offers.count('class="offer-group ') <= 4
+    assert '<abbr class="code" title="IATA code">EK</abbr></li>' in offers
+    # The reasons per airline are one disclosure away, not on the first screen.
+    assert "<details" in offers and "Why, airline by airline" in offers
+
+
+@pytest.mark.django_db
+def test_a_used_link_opened_while_signed_in_shows_the_portal(client, member):
+    raw = token_for(member)
+    client.get("/portal/login", {"auth": raw})
+    again = client.get("/portal/login", {"auth": raw})
+    assert again.status_code == 302 and again["Location"] == "/portal/"
+    assert client.get("/portal/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -139,10 +165,10 @@ def test_a_signed_in_forwarder_disabled_later_is_signed_out(client, member):
 
 
 @pytest.mark.django_db
-def test_without_a_token_the_login_page_explains_where_to_sign_in(client, db):
+def test_without_a_token_the_login_page_offers_the_sign_in_page(client, db):
     response = client.get("/portal/login")
     assert response.status_code == 200
-    assert b"from your booking software" in response.content
+    assert b'href="/sign-in"' in response.content
     assert client.get("/portal/")["Location"] == "/portal/login"
 
 

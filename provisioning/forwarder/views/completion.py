@@ -4,10 +4,11 @@ from django.http import QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from provisioning.forwarder.asks import completion_link_request
 from provisioning.forwarder.completion import (
     CompletionLinkInvalid,
+    accepts_details,
     completion_link_open,
-    completion_link_request,
     user_submit_details,
 )
 from provisioning.forwarder.forms import (
@@ -17,10 +18,11 @@ from provisioning.forwarder.forms import (
     company_details,
     customer_id_airlines,
     office_formset,
+    phone_examples,
     raw_rows,
 )
 from provisioning.forwarder.views.pages import page
-from provisioning.models import CompletionLink, User
+from provisioning.models import CompletionLink, User, UserStatus
 
 # The page per reason a link cannot be used, and its HTTP status.
 INVALID_STATUS = {
@@ -39,7 +41,7 @@ def completion_form(request, token: str):
     try:
         link = completion_link_open(token=token)
     except CompletionLinkInvalid as invalid:
-        return link_invalid(request, invalid.reason)
+        return link_invalid(request, invalid.reason, link=invalid.link)
     airlines = customer_id_airlines()
     if request.method == "GET":
         return _form_page(request, link, **_prefilled(link.user, airlines))
@@ -60,7 +62,7 @@ def completion_form(request, token: str):
             link=link, details=company_details(company, offices, customer_ids)
         )
     except CompletionLinkInvalid as invalid:
-        return link_invalid(request, invalid.reason)
+        return link_invalid(request, invalid.reason, link=invalid.link)
     request.session[_SESSION_KEY] = {
         "activated": result.activated,
         "email": result.user.email,
@@ -80,6 +82,7 @@ def _form_page(request, link: CompletionLink, *, company, offices, customer_ids,
             "offices": offices,
             "customer_ids": customer_ids,
             "has_errors": status != 200,
+            "phone_examples": phone_examples(),
         },
         status=status,
     )
@@ -136,15 +139,36 @@ def _as_typed(data: QueryDict, airlines, *, add_row: bool) -> dict:
 
 @require_GET
 def completion_done(request):
+    """The confirmation after a submit. What it says comes from this browser's session, set
+    by the submit; opened without one, it says only how to complete the details."""
     result = request.session.get(_SESSION_KEY)
     return page(request, "provisioning/completion_done.html", {"result": result})
 
 
-def link_invalid(request, reason: str, *, form: LinkRequestForm | None = None, status=None):
+def _account_state(link: CompletionLink | None) -> str:
+    """What the page can offer for the link's account: "open" (a new link can be emailed),
+    "active" (sign in instead), "closed" (support decides), "unknown" (no link to tell)."""
+    if link is None:
+        return "unknown"
+    if accepts_details(link.user):
+        return "open"
+    if link.user.status == UserStatus.ACTIVATED:
+        return "active"
+    return "closed"
+
+
+def link_invalid(
+    request,
+    reason: str,
+    *,
+    link: CompletionLink | None = None,
+    form: LinkRequestForm | None = None,
+    status=None,
+):
     return page(
         request,
         "provisioning/link_invalid.html",
-        {"reason": reason, "form": form or LinkRequestForm()},
+        {"reason": reason, "account": _account_state(link), "form": form or LinkRequestForm()},
         status=status or INVALID_STATUS.get(reason, 404),
     )
 

@@ -73,7 +73,7 @@ class Command(BaseCommand):
             + f"\n  Demo partner:   {DEMO_PARTNER}"
             + f"\n  Demo API key:   {DEMO_API_KEY}"
             + f"\n  Support login:  {SUPPORT_EMAIL} / {SUPPORT_PASSWORD}"
-            + "  (http://127.0.0.1:8000/admin/)"
+            + f"  ({settings.SITE_URL}/admin/)"
             + f"\n  Admin login:    {ADMIN_EMAIL} / {ADMIN_PASSWORD}"
         )
 

@@ -1,0 +1,53 @@
+"""The sign-in page, where an activated forwarder asks for a one-time portal link by email;
+and the site's front door (`/`, `/favicon.ico`)."""
+
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from provisioning.forwarder.asks import sign_in_link_request
+from provisioning.forwarder.forms import LinkRequestForm
+from provisioning.forwarder.views.pages import page
+from provisioning.forwarder.views.signed_in import forwarder
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    """GET: the form. POST: the same answer for any address (the lookup and the email happen
+    after the response, see asks.py), or 429 over the rate limits."""
+    if request.method == "GET":
+        if forwarder(request) is not None:
+            return redirect("provisioning:portal")
+        return page(request, "provisioning/sign_in.html", {"form": LinkRequestForm()})
+    form = LinkRequestForm(request.POST)
+    if not form.is_valid():
+        return page(request, "provisioning/sign_in.html", {"form": form}, status=400)
+    allowed = sign_in_link_request(
+        email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
+    )
+    response = page(
+        request,
+        "provisioning/sign_in_sent.html",
+        {"email": form.cleaned_data["email"], "limited": not allowed},
+        status=200 if allowed else 429,
+    )
+    if not allowed:
+        response["Retry-After"] = "3600"
+    return response
+
+
+@require_GET
+def home(request):
+    """`/` (the admin's "View site"): a signed-in forwarder's portal, else the sign-in page."""
+    if forwarder(request) is not None:
+        return redirect("provisioning:portal")
+    return redirect("provisioning:sign-in")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page says; the icon is a static SVG (its
+    # hashed name changes with it, so this redirect is cached a day, not for ever).
+    return redirect(static("provisioning/favicon.svg"))
