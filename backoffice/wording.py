@@ -211,7 +211,9 @@ def differences(user: User, suggestion) -> list[Difference]:
     country = account_country(user)
     company = suggestion.company
     pairs = {f"{iata}/{cass}" for iata, cass in request_cass(user)}
-    company_pairs = {f"{o.iata_code}/{o.cass_code}" for o in suggestion.offices if o.iata_code}
+    company_pairs = set(suggestion.cass) | {
+        f"{o.iata_code}/{o.cass_code}" for o in suggestion.offices if o.iata_code
+    }
     return [
         Difference(
             "Email domain",

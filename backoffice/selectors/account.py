@@ -46,6 +46,7 @@ class Suggestion:
     # own, domain, cass (the evidence that may pre-select it); iata, name (that may not)
     kinds: set[str] = field(default_factory=set)
     differences: list = field(default_factory=list)  # filled by the Activate form's view
+    cass: list[str] = field(default_factory=list)  # its CASS registrations, "2347001/0002"
 
     @property
     def is_strong(self) -> bool:
@@ -96,8 +97,8 @@ def name_key(name: str) -> str:
 
 def company_suggestions(*, user: User) -> list[Suggestion]:
     """The account's company, then companies with the same email domain, the same IATA agent
-    code / CASS, or a similar name in the same country. Five queries: domain, CASS, name,
-    and the suggestions' offices and domains."""
+    code / CASS, or a similar name in the same country. Six queries: domain, CASS, name,
+    and the suggestions' offices, domains and CASS registrations."""
     found: dict[int, Suggestion] = {}
 
     def add(company: Company, reason: str, kind: str) -> None:
@@ -155,6 +156,12 @@ def company_suggestions(*, user: User) -> list[Suggestion]:
             "company_id", "domain"
         )[:100]:
             by_pk[company_id].domains.append(name)
+        for company_id, iata, cass in (
+            CassRegistration.objects.filter(company_id__in=by_pk, is_active=True)
+            .order_by("company_id", "iata_code", "cass_code")
+            .values_list("company_id", "iata_code", "cass_code")[:200]
+        ):
+            by_pk[company_id].cass.append(f"{iata}/{cass}")
     return suggestions
 
 
