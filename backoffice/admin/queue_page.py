@@ -203,7 +203,7 @@ class QueuePage(AccountAdminBase):
             name,
         )
 
-    @admin.display(description="Bulk activate")
+    @admin.display(description="In bulk")
     def bulk_column(self, user):
         plan = getattr(user, "activation_plan", None)
         if plan is None:

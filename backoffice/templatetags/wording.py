@@ -22,3 +22,9 @@ def account_status(user) -> str:
 def country_name(code: str) -> str:
     """ "Germany (DE)"; the code alone when django-countries does not know it."""
     return wording.country_words(code or "")
+
+
+@register.filter
+def reason_short(reason: str) -> str:
+    """ "Awaiting support", "Awaiting details", "Details submitted"."""
+    return wording.SHORT_REASONS.get(reason, (reason or "").replace("_", " ")).capitalize()
