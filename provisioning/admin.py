@@ -161,6 +161,13 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+_SHORT_REASONS = {
+    "awaiting_support": "awaiting support",
+    "awaiting_details": "awaiting details",
+    "details_submitted": "details submitted",
+}
+
+
 class CompanyCountryFilter(admin.SimpleListFilter):
     """The company's country as a drop-down of the countries companies are in (not a link
     per country of the world)."""
@@ -218,13 +225,15 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="Name", ordering="last_name")
     def name_column(self, user):
-        return user.get_full_name() or "—"
+        return format_html(
+            '<span style="white-space:nowrap">{}</span>', user.get_full_name() or "—"
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, user):
-        if user.pending_reason:
-            return f"{user.get_status_display()} — {user.get_pending_reason_display().lower()}"
-        return user.get_status_display()
+        reason = _SHORT_REASONS.get(user.pending_reason, "")
+        label = f"{user.get_status_display()} — {reason}" if reason else user.get_status_display()
+        return format_html('<span style="white-space:nowrap">{}</span>', label)
 
 
 @admin.register(Membership)
