@@ -47,21 +47,24 @@ class AccountAction:
         return self.extra_check(user) or (self.bulk_check(user) if bulk else "")
 
 
-def _activate_as_is(user: User, actor: Actor, data: dict) -> Outcome:
-    # In bulk there is nothing to choose: the account's company and its offices of that
-    # company are confirmed as they are.
-    offices = [o for o in user.offices.all() if o.company_id == user.company_id]
+def _activate_as_planned(user: User, actor: Actor, data: dict) -> Outcome:
+    # In bulk there is nothing to choose: the account's own company or its single strong
+    # match, with the offices its plan names (backoffice.selectors.activation).
+    plan = user.activation_plan
     return user_activate_by_support(
-        user=user, actor=actor, company=user.company, offices=offices, note=data.get("note", "")
+        user=user,
+        actor=actor,
+        company=plan.company,
+        offices=plan.offices,
+        note=data.get("note", "") or f"Activated in bulk: {plan.why}.",
     )
 
 
 def _activation_gap(user: User) -> str:
-    if user.company_id is None:
-        return "it has no company yet: open it to choose one"
-    if not any(o.company_id == user.company_id for o in user.offices.all()):
-        return "it has no office of its company yet: open it to choose one"
-    return ""
+    plan = getattr(user, "activation_plan", None)
+    if plan is None:
+        return "open it to choose its company"
+    return plan.refusal
 
 
 def _not_erased(user: User) -> str:
@@ -75,10 +78,11 @@ ACTIONS: dict[str, AccountAction] = {
             name="activate",
             label="Activate",
             done="activated",
-            explanation="The account is activated for its company and offices.",
+            explanation="Each account is activated for its own company, or the one company "
+            "that owns its email domain or its CASS registration, with the office shown.",
             statuses=(UserStatus.PENDING, UserStatus.DISABLED),
             bulk_form=NoteOnlyForm,
-            run_bulk=_activate_as_is,
+            run_bulk=_activate_as_planned,
             email="activated by support",
             bulk_check=_activation_gap,
         ),

@@ -10,6 +10,8 @@ class SupportAdminSite(admin.AdminSite):
     site_header = "Forwarder accounts — support back-office"
     site_title = "Support back-office"
     index_title = "Site administration"
+    # The back-office has no public site of its own to view: "View site" is hidden.
+    site_url = None
     login_form = StaffAuthenticationForm
     login_template = "backoffice/login.html"
 

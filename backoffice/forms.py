@@ -7,7 +7,8 @@ from django.utils import timezone
 from django_countries import countries
 
 from backoffice.models import ContactChannel
-from backoffice.selectors.account import Suggestion, account_country
+from backoffice.selectors.account import Suggestion
+from backoffice.selectors.activation import account_country
 from provisioning.accounts.domains import email_domain, is_free_mail
 from provisioning.accounts.inputs import OfficeInput
 from provisioning.accounts.transitions import CompanyDraft
@@ -120,17 +121,30 @@ class ActivateForm(forms.Form):
         ]
         self._set_initial()
 
+    def preselected(self) -> Suggestion | None:
+        """The company the form may choose for the agent (DESIGN §7): the account's own, or
+        the single company that owns its domain or its CASS registration. A look-alike name
+        or a shared IATA agent code is offered, never pre-chosen."""
+        current = [s for s in self.suggestions if s.is_current]
+        if current:
+            return current[0]
+        strong = [s for s in self.suggestions if s.is_strong]
+        return strong[0] if len(strong) == 1 else None
+
     def _set_initial(self):
         account, data = self.account, self.account.request_data
-        first = next(iter(self.suggestions), None)
-        self.fields["company"].initial = str(first.company.pk) if first else NEW
-        # The account's own offices, else the first suggestion's offices at an airport the
+        chosen = self.preselected()
+        if chosen is not None:
+            self.fields["company"].initial = str(chosen.company.pk)
+        elif not self.suggestions:
+            self.fields["company"].initial = NEW
+        # The account's own offices, else the pre-chosen company's offices at an airport the
         # request names; never a guess the agent could confirm by reflex.
         current = {o.pk for o in account.offices.all()} if account.pk else set()
         requested = {o.get("officeAirportCode") for o in data.get("offices") or []}
-        self.fields["offices"].initial = [pk for pk in self.all_offices if pk in current] or [
-            o.pk for o in (first.offices if first else []) if o.airport_code in requested
-        ]
+        self.fields["offices"].initial = [
+            o.pk for o in (chosen.offices if chosen else []) if o.pk in current
+        ] or [o.pk for o in (chosen.offices if chosen else []) if o.airport_code in requested]
         domain = email_domain(account.email)
         self.fields["new_company_name"].initial = data.get("companyName", "")
         self.fields["new_company_country"].initial = account_country(account)
@@ -143,7 +157,9 @@ class ActivateForm(forms.Form):
         self.fields["new_office_airport"].initial = office.get("officeAirportCode", "")
         self.fields["new_office_iata"].initial = office.get("iataCode", "")
         self.fields["new_office_cass"].initial = office.get("cassCode", "")
-        self.fields["create_office"].initial = not self.all_offices
+        self.fields["create_office"].initial = not self.fields["offices"].initial and (
+            chosen is not None or not self.suggestions
+        )
 
     def clean(self):
         cleaned = super().clean()

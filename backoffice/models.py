@@ -98,3 +98,34 @@ class ContactMark(models.Model):
 
     def __str__(self):
         return f"{self.user_id} contacted on {self.contacted_on:%Y-%m-%d}"
+
+
+class AccountClaim(models.Model):
+    """The agent working on an account ("assigned to me"), so that two agents never work the
+    same account unknowingly. One row per claimed account; releasing deletes it. Taking an
+    account from another agent is deliberate (the queue and the account page say whose it
+    is), and each take and release is an AuditEvent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="support_claim",
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # account_claim_agent_idx starts with it
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [
+            # The queue's "mine" filter probes one agent's claims.
+            models.Index(fields=["agent", "user"], name="account_claim_agent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} taken by {self.agent_id}"

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
+from backoffice.selectors.activation import activation_plans
 from provisioning.models import Membership, Partner, PendingReason, UserStatus
 
 CURSOR_VAR = "after"
@@ -186,6 +187,27 @@ class PartnerFilter(SelectFilter):
         )
 
 
+class AssignedFilter(admin.SimpleListFilter):
+    """Whose accounts: mine, nobody's, or another agent's (backoffice.AccountClaim)."""
+
+    title = "assigned to"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Me"), ("none", "Nobody (unassigned)"), ("others", "Other agents")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(support_claim__agent=request.user)
+        if self.value() == "none":
+            return queryset.filter(support_claim__isnull=True)
+        if self.value() == "others":
+            return queryset.filter(support_claim__isnull=False).exclude(
+                support_claim__agent=request.user
+            )
+        return queryset
+
+
 class ContactedFilter(admin.SimpleListFilter):
     title = "contacted"
     parameter_name = "contacted"
@@ -250,6 +272,15 @@ class QueueChangeList(ChangeList):
         for row in self.result_list:
             # The account page and its actions lead back to this view of the queue.
             row.queue_link = reverse("admin:backoffice_account_change", args=[row.pk]) + suffix
+            claim = getattr(row, "support_claim", None)
+            row.claimed_by_viewer = claim is not None and claim.agent_id == request.user.pk
+        if self.is_queue:
+            # Which rows a bulk activation would take, and for which company (four queries
+            # for the page: the rows' offices, then domains, CASS and candidate offices).
+            prefetch_related_objects(self.result_list, "offices")
+            plans = activation_plans(self.result_list)
+            for row in self.result_list:
+                row.activation_plan = plans[row.pk]
         last = self.result_list[-1] if self.result_list else None
         self.next_query = (
             self.get_query_string({CURSOR_VAR: Cursor(last.status_changed_at, last.pk).encode()})

@@ -9,12 +9,64 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.models import AccountNote, ContactChannel, ContactMark
+from backoffice.models import AccountClaim, AccountNote, ContactChannel, ContactMark
+from provisioning.accounts.state import account_lock
 from provisioning.accounts.transitions import Outcome, user_erase
 from provisioning.audit.records import Actor, audit_record
 from provisioning.models import User
+from provisioning.models.audit import AuditAction
 
 ERASED_NOTE = "(erased with the account's personal data)"
+
+
+def account_claim(*, user: User, agent: User, take_over: bool = False) -> Outcome:
+    """The agent takes the account ("assigned to me").
+
+    The account row is locked first, so two agents taking it at once are served one after
+    the other: the second finds the first's claim and is refused (changed=False, detail names
+    the holder) unless take_over says the agent saw it and takes it deliberately.
+    """
+    with transaction.atomic():
+        locked = account_lock(user)
+        claim = AccountClaim.objects.select_related("agent").filter(user=locked).first()
+        if claim is not None and claim.agent_id == agent.pk:
+            return Outcome(locked, False, "already yours")
+        if claim is not None and not take_over:
+            return Outcome(locked, False, f"taken by {_agent_name(claim.agent)}")
+        previous = claim.agent_id if claim else None
+        AccountClaim.objects.update_or_create(
+            user=locked, defaults={"agent": agent, "claimed_at": timezone.now()}
+        )
+        audit_record(
+            actor=Actor.staff(agent),
+            action=AuditAction.USER_CLAIMED,
+            user=locked,
+            changes={"assigned_to": [previous, agent.pk]},
+        )
+    return Outcome(locked, True)
+
+
+def account_release(*, user: User, agent: User) -> Outcome:
+    """The agent gives the account back to the queue; only the holder releases it."""
+    with transaction.atomic():
+        locked = account_lock(user)
+        claim = AccountClaim.objects.select_related("agent").filter(user=locked).first()
+        if claim is None:
+            return Outcome(locked, False, "nobody has it")
+        if claim.agent_id != agent.pk:
+            return Outcome(locked, False, f"taken by {_agent_name(claim.agent)}")
+        claim.delete()
+        audit_record(
+            actor=Actor.staff(agent),
+            action=AuditAction.USER_RELEASED,
+            user=locked,
+            changes={"assigned_to": [agent.pk, None]},
+        )
+    return Outcome(locked, True)
+
+
+def _agent_name(agent: User) -> str:
+    return agent.get_full_name() or agent.email
 
 
 def account_note_add(*, user: User, author: User, body: str) -> AccountNote:

@@ -49,9 +49,9 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
-    "axes",
+    "backoffice.apps.SignInLockoutsConfig",  # axes, with a human name in the admin
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "backoffice.apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp, likewise
     "drf_spectacular_sidecar",
     "recognition",
     "provisioning",
@@ -171,6 +171,14 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format for people ("4 Dec 2026, 21:28"), in backoffice/formats/en/formats.py: with
+# localisation always on, a locale's formats win over DATE_FORMAT & co. in settings, so the
+# project's own format module overrides the English locale. The partner API keeps ISO 8601.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, H:i"
+SHORT_DATE_FORMAT = "j M Y"
+SHORT_DATETIME_FORMAT = "j M Y, H:i"
 
 # --- Static files (served by whitenoise, no CDN) ----------------------------------------------
 STATIC_URL = "static/"

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from backoffice.observability.views import metrics, readyz
-from backoffice.views import healthz
+from backoffice.views import favicon, healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),

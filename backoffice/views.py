@@ -1,5 +1,7 @@
 import logging
 import sys
+from functools import cache
+from pathlib import Path
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -9,6 +11,18 @@ logger = logging.getLogger(__name__)
 
 # How long clients are asked to wait when the database is out of reach.
 RETRY_AFTER_SECONDS = 5
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(__file__).parent / "static" / "backoffice" / "favicon.ico").read_bytes()
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every page (the admin also links the SVG)."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def healthz(request):

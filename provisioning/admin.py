@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_countries import countries
 
 from provisioning.cass import admin as cass_admin  # noqa: F401 - the CASS directory admin, with its CSV upload
 from provisioning.models import (
@@ -160,19 +161,34 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+_SHORT_REASONS = {
+    "awaiting_support": "awaiting support",
+    "awaiting_details": "awaiting details",
+    "details_submitted": "details submitted",
+}
+
+
+class CompanyCountryFilter(admin.SimpleListFilter):
+    """The company's country as a drop-down of the countries companies are in (not a link
+    per country of the world)."""
+
+    title = "company country"
+    parameter_name = "country"
+    template = "admin/select_filter.html"
+
+    def lookups(self, request, model_admin):
+        codes = Company.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(((c, countries.name(c) or c) for c in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(company__country=self.value()) if self.value() else queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = [
-        "email",
-        "first_name",
-        "last_name",
-        "company",
-        "status",
-        "pending_reason",
-        "is_staff",
-    ]
-    list_filter = ["status", "pending_reason", "is_staff", "company__country"]
+    list_display = ["email", "name_column", "company", "status_column", "is_staff"]
+    list_filter = ["status", "pending_reason", "is_staff", CompanyCountryFilter]
     search_fields = ["email", "first_name", "last_name", "company__legal_name"]
     list_select_related = ["company"]
     autocomplete_fields = ["company"]
@@ -206,6 +222,18 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+    @admin.display(description="Name", ordering="last_name")
+    def name_column(self, user):
+        return format_html(
+            '<span style="white-space:nowrap">{}</span>', user.get_full_name() or "—"
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def status_column(self, user):
+        reason = _SHORT_REASONS.get(user.pending_reason, "")
+        label = f"{user.get_status_display()} — {reason}" if reason else user.get_status_display()
+        return format_html('<span style="white-space:nowrap">{}</span>', label)
 
 
 @admin.register(Membership)

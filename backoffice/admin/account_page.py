@@ -21,7 +21,13 @@ from backoffice.selectors.account import (
     company_suggestions,
 )
 from backoffice.selectors.queue import queue_position_neighbours
-from backoffice.services import account_contacted_mark, account_note_add
+from backoffice.services import (
+    account_claim,
+    account_contacted_mark,
+    account_note_add,
+    account_release,
+)
+from backoffice.wording import differences, history_lines
 from provisioning.accounts.transitions import user_activate_by_support
 from provisioning.audit.records import Actor
 
@@ -38,6 +44,7 @@ class AccountPage(AccountAdminBase):
                 name="backoffice_account_action",
             ),
             path("<path:object_id>/note/", wrap(self.note_view), name="backoffice_account_note"),
+            path("<path:object_id>/claim/", wrap(self.claim_view), name="backoffice_account_claim"),
             path(
                 "<path:object_id>/contacted/",
                 wrap(self.contacted_view),
@@ -69,7 +76,9 @@ class AccountPage(AccountAdminBase):
             "memberships": account_memberships(user=account),
             "suggestions": company_suggestions(user=account),
             "recognition": recognition_summary(user=account, offices=offices),
-            "history": history,
+            "history": history_lines(history),
+            "request_country": account_country_requested(account),
+            "claim": getattr(account, "support_claim", None),
             "more_history": more_history,
             "notes": account_notes(user=account)
             if request.user.has_perm("backoffice.view_accountnote")
@@ -78,6 +87,7 @@ class AccountPage(AccountAdminBase):
             if request.user.has_perm("backoffice.add_accountnote")
             else None,
             "contacted_form": ContactedForm() if can_act else None,
+            "can_act": can_act,
             "actions": [a for a in ACTIONS.values() if not a.refusal(account)] if can_act else [],
             "next_account": queue_position_neighbours(user=account),
             "queue_url": self._queue_url(request),
@@ -102,6 +112,8 @@ class AccountPage(AccountAdminBase):
 
     def _activate(self, request, account, action):
         suggestions = company_suggestions(user=account)
+        for suggestion in suggestions:
+            suggestion.differences = differences(account, suggestion)
         form = ActivateForm(
             request.POST if request.method == "POST" else None,
             account=account,
@@ -139,6 +151,26 @@ class AccountPage(AccountAdminBase):
             self.message_user(request, "A note cannot be empty.", messages.ERROR)
         return HttpResponseRedirect(self._account_url(request, account))
 
+    def claim_view(self, request, object_id):
+        """Take the account (deliberately from another agent with take_over), or release it."""
+        self._require_act(request)
+        if request.method != "POST":
+            raise PermissionDenied
+        account = self._account(request, object_id)
+        if request.POST.get("release"):
+            outcome = account_release(user=account, agent=request.user)
+            done = "Released: the account is back in the queue for anyone."
+        else:
+            outcome = account_claim(
+                user=account, agent=request.user, take_over=bool(request.POST.get("take_over"))
+            )
+            done = "Assigned to you."
+        if outcome.changed:
+            self.message_user(request, done)
+        else:
+            self.message_user(request, f"Nothing changed: {outcome.detail}.", messages.WARNING)
+        return HttpResponseRedirect(self._account_url(request, account))
+
     def contacted_view(self, request, object_id):
         self._require_act(request)
         if request.method != "POST":
@@ -167,3 +199,11 @@ class AccountPage(AccountAdminBase):
             # Done with this account: back to the queue where the agent left it.
             return HttpResponseRedirect(self._queue_url(request))
         return HttpResponseRedirect(self._account_url(request, account))
+
+
+def account_country_requested(account) -> str:
+    """The country the partner sent: its countryCode, else its first office's (an account
+    created with offices only has no top-level country)."""
+    data = account.request_data or {}
+    offices = data.get("offices") or [{}]
+    return data.get("countryCode") or (offices[0] or {}).get("countryCode") or ""

@@ -5,12 +5,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from backoffice.actions import ACTIONS, MAX_BULK, AccountAction, Report
 from backoffice.admin.base import AccountAdminBase
 from backoffice.queue import (
     AgeFilter,
+    AssignedFilter,
     ContactedFilter,
     CountryFilter,
     PartnerFilter,
@@ -20,17 +22,13 @@ from backoffice.queue import (
     age_bucket,
 )
 from backoffice.search import queue_search
-from backoffice.selectors.dashboard import activation_stats, queue_stats
+from backoffice.selectors.activation import activation_plans
+from backoffice.selectors.dashboard import activation_stats, daily_activity, queue_stats
 from backoffice.selectors.queue import current_memberships, duration_display
+from backoffice.wording import SHORT_REASONS, warning_label
 from provisioning.accounts.domains import email_domain, is_free_mail
 from provisioning.audit.records import Actor
 from provisioning.models import UserStatus
-
-SHORT_REASONS = {
-    "awaiting_support": "Awaiting support",
-    "awaiting_details": "Awaiting details",
-    "details_submitted": "Details submitted",
-}
 
 
 def _bulk_action(action: AccountAction):
@@ -48,19 +46,23 @@ class QueuePage(AccountAdminBase):
         "account_column",
         "company_column",
         "reason_column",
+        "partner_column",
         "waiting_column",
         "contacted_column",
+        "assigned_column",
+        "bulk_column",
     ]
     list_display_links = None
     list_filter = [
         StatusViewFilter,
+        AssignedFilter,
         ReasonFilter,
         AgeFilter,
         CountryFilter,
         PartnerFilter,
         ContactedFilter,
     ]
-    list_select_related = ["company", "contact_mark__contacted_by"]
+    list_select_related = ["company", "contact_mark__contacted_by", "support_claim__agent"]
     list_per_page = 50
     search_fields = ["email"]  # shows the search box; queue_search does the searching
     search_help_text = "An email address, a domain (acme-cargo.de) or a company name."
@@ -99,64 +101,69 @@ class QueuePage(AccountAdminBase):
         if context["is_queue"] and request.method == "GET":
             context["stats"] = queue_stats()
             context["activations"] = activation_stats()
+            context["daily"] = daily_activity()
         context["title"] = "Pending accounts" if context["is_queue"] else "Accounts"
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     @admin.display(description="Account")
     def account_column(self, user):
-        warnings = len(user.warnings or [])
+        warnings = user.warnings or []
+        domain = email_domain(user.email)
+        name = f"{user.first_name} {user.last_name}".strip()
         return format_html(
-            '<a class="account-link" href="{}"><strong>{}</strong></a><br>'
-            '<span class="quiet">{}</span>{}',
+            '<span class="cell"><a class="account-link" href="{}" title="{}">{}</a></span>{}{}',
             getattr(user, "queue_link", None)
             or reverse("admin:backoffice_account_change", args=[user.pk]),
+            f"{name} <{user.email}>" if name else user.email,
             user.email,
-            f"{user.first_name} {user.last_name}".strip() or "—",
             format_html(
                 ' <span class="badge badge-warn" title="{}">⚠ {}</span>',
-                "; ".join(w.get("message", "") for w in user.warnings),
-                warnings,
+                "; ".join(warning_label(w.get("code", "")) for w in warnings),
+                len(warnings),
             )
             if warnings
             else "",
+            format_html(' <span class="badge">free mail</span>') if is_free_mail(domain) else "",
         )
 
-    @admin.display(description="Company / domain")
+    @admin.display(description="Company")
     def company_column(self, user):
-        domain = email_domain(user.email)
-        domain_html = format_html(
-            '<span class="quiet">{}{}</span>',
-            domain,
-            " · free mail" if is_free_mail(domain) else "",
-        )
         if user.company_id:
+            name, country = user.company.legal_name, user.company.country.code
             return format_html(
-                "{} <span class='quiet'>{}</span><br>{}",
-                user.company.legal_name,
-                user.company.country.code,
-                domain_html,
+                '<span class="cell" title="{}">{}</span> <span class="quiet">{}</span>',
+                name,
+                name,
+                country,
             )
-        requested = user.request_data.get("companyName") or "—"
-        country = user.request_data.get("countryCode") or ""
+        data = user.request_data or {}
+        requested = data.get("companyName") or "—"
+        offices = data.get("offices") or [{}]
+        country = data.get("countryCode") or (offices[0] or {}).get("countryCode") or ""
         return format_html(
-            '<em title="Requested; no company yet">{}</em> <span class="quiet">{}</span><br>{}',
+            '<span class="cell" title="{} (requested; no company yet)"><em>{}</em></span>'
+            ' <span class="quiet">{}</span>',
+            requested,
             requested,
             country,
-            domain_html,
         )
 
-    @admin.display(description="Status / partner")
+    @admin.display(description="Status")
     def reason_column(self, user):
         if user.status == UserStatus.PENDING:
-            badge = format_html(
+            return format_html(
                 '<span class="badge reason-{}">{}</span>',
                 user.pending_reason,
-                SHORT_REASONS.get(user.pending_reason, user.pending_reason),
+                SHORT_REASONS.get(user.pending_reason, user.pending_reason).capitalize(),
             )
-        else:
-            badge = format_html('<span class="badge">{}</span>', user.get_status_display())
+        return format_html('<span class="badge">{}</span>', user.get_status_display())
+
+    @admin.display(description="Partner")
+    def partner_column(self, user):
         partners = ", ".join(m.partner.name for m in getattr(user, "current_memberships", []))
-        return format_html('{}<br><span class="quiet">{}</span>', badge, partners or "no partner")
+        return format_html(
+            '<span class="cell quiet" title="{}">{}</span>', partners, partners or "none"
+        )
 
     @admin.display(description="Waiting")
     def waiting_column(self, user):
@@ -164,7 +171,7 @@ class QueuePage(AccountAdminBase):
         return format_html(
             '<span class="age age-{}" title="since {}">{}</span>',
             age_bucket(waited),
-            f"{user.status_changed_at:%Y-%m-%d %H:%M} UTC",
+            date_format(user.status_changed_at, "DATETIME_FORMAT"),
             duration_display(waited),
         )
 
@@ -175,7 +182,42 @@ class QueuePage(AccountAdminBase):
             return "—"
         who = mark.contacted_by.get_short_name() if mark.contacted_by else ""
         return format_html(
-            "{} <span class='quiet'>{} {}</span>", f"{mark.contacted_on:%d %b}", mark.channel, who
+            '<span title="{} by {}{}">{}</span>',
+            date_format(mark.contacted_on),
+            mark.get_channel_display().lower(),
+            f", {who}" if who else "",
+            date_format(mark.contacted_on, "MONTH_DAY_FORMAT"),
+        )
+
+    @admin.display(description="Assigned")
+    def assigned_column(self, user):
+        claim = getattr(user, "support_claim", None)
+        if claim is None:
+            return format_html('<span class="quiet">—</span>')
+        if getattr(user, "claimed_by_viewer", False):
+            return format_html('<span class="badge badge-mine">me</span>')
+        name = claim.agent.get_short_name() or claim.agent.email
+        return format_html(
+            '<span class="cell" title="Assigned to {}">{}</span>',
+            claim.agent.get_full_name() or claim.agent.email,
+            name,
+        )
+
+    @admin.display(description="In bulk")
+    def bulk_column(self, user):
+        plan = getattr(user, "activation_plan", None)
+        if plan is None:
+            return ""
+        if plan.ready:
+            return format_html(
+                '<span class="cell bulk-ready" title="Bulk activation: {}">✓ {}</span>',
+                plan.summary,
+                plan.offices[0].airport_code if plan.offices else "ready",
+            )
+        return format_html(
+            '<span class="cell bulk-no" title="Not in bulk: {}">{}</span>',
+            plan.refusal,
+            plan.short,
         )
 
     # --- bulk actions --------------------------------------------------------------------
@@ -188,6 +230,10 @@ class QueuePage(AccountAdminBase):
                 request, f"Select at most {MAX_BULK} accounts at a time.", messages.ERROR
             )
             return None
+        if action.name == "activate":
+            plans = activation_plans(users)
+            for user in users:
+                user.activation_plan = plans[user.pk]
         confirmed = "confirm" in request.POST
         form = action.bulk_form(request.POST if confirmed else None)
         if confirmed and form.is_valid():

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
 from backoffice.models import AccountNote
+from backoffice.selectors.activation import account_country, request_cass
 from provisioning.accounts.domains import email_domain, is_free_mail
 from provisioning.models import AuditEvent, Company, CompanyDomain, Membership, Office, User
 from recognition.models import CassRegistration
@@ -20,7 +21,7 @@ def account_get(*, pk: int) -> User | None:
     """A forwarder account with its company, contact mark and offices. Two queries."""
     return (
         User.objects.filter(pk=pk, is_staff=False)
-        .select_related("company", "contact_mark__contacted_by")
+        .select_related("company", "contact_mark__contacted_by", "support_claim__agent")
         .prefetch_related(
             Prefetch(
                 "offices",
@@ -42,6 +43,18 @@ class Suggestion:
     is_current: bool = False
     offices: list[Office] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    # own, domain, cass (the evidence that may pre-select it); iata, name (that may not)
+    kinds: set[str] = field(default_factory=set)
+    differences: list = field(default_factory=list)  # filled by the Activate form's view
+    cass: list[str] = field(default_factory=list)  # its CASS registrations, "2347001/0002"
+
+    @property
+    def is_strong(self) -> bool:
+        """The account's company, or one that owns its domain or its CASS registration."""
+        return bool(self.kinds & STRONG_KINDS)
+
+
+STRONG_KINDS = {"own", "domain", "cass"}
 
 
 # Words that say nothing about which company it is.
@@ -82,41 +95,26 @@ def name_key(name: str) -> str:
     return ""
 
 
-def _request_cass(user: User) -> list[tuple[str, str]]:
-    pairs = []
-    for office in user.request_data.get("offices") or []:
-        iata, cass = office.get("iataCode") or "", office.get("cassCode") or ""
-        if iata and (iata, cass) not in pairs:
-            pairs.append((iata, cass))
-    return pairs[:10]
-
-
-def account_country(user: User) -> str:
-    if user.company_id:
-        return user.company.country.code
-    data = user.request_data
-    offices = data.get("offices") or [{}]
-    return data.get("countryCode") or offices[0].get("countryCode") or ""
-
-
 def company_suggestions(*, user: User) -> list[Suggestion]:
     """The account's company, then companies with the same email domain, the same IATA agent
-    code / CASS, or a similar name in the same country. Five queries: domain, CASS, name,
-    and the suggestions' offices and domains."""
+    code / CASS, or a similar name in the same country. Six queries: domain, CASS, name,
+    and the suggestions' offices, domains and CASS registrations."""
     found: dict[int, Suggestion] = {}
 
-    def add(company: Company, reason: str) -> None:
-        found.setdefault(company.pk, Suggestion(company=company)).reasons.append(reason)
+    def add(company: Company, reason: str, kind: str) -> None:
+        suggestion = found.setdefault(company.pk, Suggestion(company=company))
+        suggestion.reasons.append(reason)
+        suggestion.kinds.add(kind)
 
     if user.company_id:
         found[user.company_id] = Suggestion(
-            company=user.company, is_current=True, reasons=["the account's company"]
+            company=user.company, is_current=True, reasons=["the account's company"], kinds={"own"}
         )
     domain = email_domain(user.email)
     if not is_free_mail(domain):
         for row in CompanyDomain.objects.select_related("company").filter(domain=domain):
-            add(row.company, f"owns the domain {domain}")
-    pairs = _request_cass(user)
+            add(row.company, f"owns the domain {domain}", "domain")
+    pairs = request_cass(user)
     if pairs:
         registrations = (
             CassRegistration.objects.select_related("company")
@@ -129,6 +127,7 @@ def company_suggestions(*, user: User) -> list[Suggestion]:
                 registration.company,
                 f"{'has the CASS' if same else 'has the IATA agent code of'} "
                 f"{registration.iata_code}/{registration.cass_code}",
+                "cass" if same else "iata",
             )
     requested = user.request_data.get("companyName") or ""
     key = name_key(requested)
@@ -141,8 +140,10 @@ def company_suggestions(*, user: User) -> list[Suggestion]:
             .order_by("name_lower")[:SUGGESTION_LIMIT]
         )
         for company in similar:
-            add(company, f"similar name in {country}")
-    suggestions = sorted(found.values(), key=lambda s: (not s.is_current, -len(s.reasons)))
+            add(company, f"similar name only, in {country}", "name")
+    suggestions = sorted(
+        found.values(), key=lambda s: (not s.is_current, not s.is_strong, -len(s.reasons))
+    )
     suggestions = suggestions[: SUGGESTION_LIMIT + 1]
     by_pk = {s.company.pk: s for s in suggestions}
     if by_pk:
@@ -155,6 +156,12 @@ def company_suggestions(*, user: User) -> list[Suggestion]:
             "company_id", "domain"
         )[:100]:
             by_pk[company_id].domains.append(name)
+        for company_id, iata, cass in (
+            CassRegistration.objects.filter(company_id__in=by_pk, is_active=True)
+            .order_by("company_id", "iata_code", "cass_code")
+            .values_list("company_id", "iata_code", "cass_code")[:200]
+        ):
+            by_pk[company_id].cass.append(f"{iata}/{cass}")
     return suggestions
 
 

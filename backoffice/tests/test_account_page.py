@@ -43,10 +43,13 @@ def test_the_page_shows_the_request_company_offices_warnings_and_history(
         "Freight Soft",  # the partner
         "CASS 2347001/0002 is registered to ACME.",
         "Hamburg (HAM)",  # the office
-        "user.created",
+        "Account created",  # the audit action in words
+        "CASS belongs to another company",  # the warning in words
         "Sam (support)",  # the history names the agent
     ]:
         assert expected in page, expected
+    for code in ["user.created", "cass_other_company", "∅"]:
+        assert code not in page, code
 
 
 def test_suggested_companies_share_the_domain_the_cass_or_a_similar_name(flow2_account, directory):
@@ -60,7 +63,9 @@ def test_suggested_companies_share_the_domain_the_cass_or_a_similar_name(flow2_a
     assert next(iter(suggestions)) == flow2_account.company  # the account's own comes first
     assert "owns the domain newco-air.de" in suggestions[flow2_account.company].reasons
     assert suggestions[directory.acme].reasons == ["has the CASS 2347001/0002"]
-    assert suggestions[lookalike].reasons == ["similar name in DE"]
+    assert suggestions[lookalike].reasons == ["similar name only, in DE"]
+    assert suggestions[lookalike].kinds == {"name"}
+    assert suggestions[directory.acme].is_strong and not suggestions[lookalike].is_strong
     assert set(suggestions) == {flow2_account.company, directory.acme, lookalike}
     assert [o.airport_code for o in suggestions[directory.acme].offices] == ["FRA", "HAM", "JFK"]
 
@@ -114,7 +119,7 @@ def test_the_contacted_mark_keeps_the_date_and_the_agent_and_shows_in_the_queue(
         "sam@support.example",
     )
     assert AuditEvent.objects.filter(action="user.contacted").count() == 1
-    assert f"{day:%d %b}" in agent_client.get(QUEUE_URL).content.decode()
+    assert f">{day.day} {day:%b}<" in agent_client.get(QUEUE_URL).content.decode()
 
 
 def test_a_contact_in_the_future_is_refused(agent_client, flow2_account):

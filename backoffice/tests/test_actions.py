@@ -325,7 +325,7 @@ def test_bulk_activation_confirms_each_account_as_it_is_and_skips_the_incomplete
 ):
     no_company = pending("solo@nowhere.example")
     page = bulk(agent_client, "activate", [flow2_account, no_company])
-    assert "it has no company yet" in page.content.decode()
+    assert "No company owns its domain or CASS" in page.content.decode()
 
     response = bulk(agent_client, "activate", [flow2_account, no_company], {"note": ""})
 

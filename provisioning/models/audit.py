@@ -32,6 +32,8 @@ class AuditAction(models.TextChoices):
     USER_COMPLETION_REMINDER_SENT = "user.completion_reminder_sent", "Completion reminder sent"
     USER_NOTE_ADDED = "user.note_added", "Note added"
     USER_CONTACTED = "user.contacted", "Contact recorded"
+    USER_CLAIMED = "user.claimed", "Taken by an agent"
+    USER_RELEASED = "user.released", "Released by its agent"
     CASS_DIRECTORY_IMPORTED = "cass_directory.imported", "CASS directory imported"
 
 

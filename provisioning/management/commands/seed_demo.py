@@ -180,6 +180,22 @@ class Command(BaseCommand):
                 removed_at=now if status == UserStatus.DELETED else None,
             )
 
+    @staticmethod
+    def _request_company(user: User, name: str, country: str, office: dict) -> None:
+        company, _ = Company.objects.get_or_create(legal_name=name, country=country)
+        office_row, _ = Office.objects.get_or_create(
+            company=company,
+            airport_code=office["officeAirportCode"],
+            defaults={
+                "country": country,
+                "iata_code": office["iataCode"],
+                "cass_code": office["cassCode"],
+            },
+        )
+        user.company = company
+        user.save(update_fields=["company"])
+        user.offices.set([office_row])
+
     def _queue(self, partners: list[Partner]) -> None:
         """QUEUE_SIZE pending accounts of made-up forwarders across reasons, countries,
         partners and ages, some with warnings; and a few weeks of activations by support."""
@@ -238,6 +254,9 @@ class Command(BaseCommand):
                     "offices": offices,
                 },
             )
+            if reason == PendingReason.AWAITING_SUPPORT and good and n % 6 == 3:
+                # Flow 2 as the API leaves it: a company made from the request, with its office.
+                self._request_company(user, company_name, country, offices[0])
             Membership.objects.create(user=user, partner=partners[n % len(partners)])
             AuditEvent.objects.create(
                 created_at=user.date_joined,
