@@ -16,6 +16,5 @@ urlpatterns = [
     path("portal/login", portal.portal_login, name="portal-login"),
     path("portal/", portal.portal_home, name="portal"),
     path("portal/logout", portal.portal_logout, name="portal-logout"),
-    path("favicon.ico", sign_in.favicon, name="favicon"),
     path("", sign_in.home, name="home"),
 ]

@@ -39,6 +39,12 @@ def _bulk_action(action: AccountAction):
     return admin.action(permissions=["act"], description=f"{action.label}…")(run)
 
 
+# Constant markup (format_html needs arguments; these have none).
+FREE_MAIL_BADGE = format_html(' <span class="badge">{}</span>', "free mail")
+UNASSIGNED = format_html('<span class="quiet">{}</span>', "—")
+MINE_BADGE = format_html('<span class="badge badge-mine">{}</span>', "me")
+
+
 class QueuePage(AccountAdminBase):
     """The changelist of accounts, paged by key (backoffice.queue), oldest wait first."""
 
@@ -123,7 +129,7 @@ class QueuePage(AccountAdminBase):
             )
             if warnings
             else "",
-            format_html(' <span class="badge">free mail</span>') if is_free_mail(domain) else "",
+            FREE_MAIL_BADGE if is_free_mail(domain) else "",
         )
 
     @admin.display(description="Company")
@@ -193,9 +199,9 @@ class QueuePage(AccountAdminBase):
     def assigned_column(self, user):
         claim = getattr(user, "support_claim", None)
         if claim is None:
-            return format_html('<span class="quiet">—</span>')
+            return UNASSIGNED
         if getattr(user, "claimed_by_viewer", False):
-            return format_html('<span class="badge badge-mine">me</span>')
+            return MINE_BADGE
         name = claim.agent.get_short_name() or claim.agent.email
         return format_html(
             '<span class="cell" title="Assigned to {}">{}</span>',

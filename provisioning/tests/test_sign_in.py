@@ -203,6 +203,5 @@ def test_the_site_root_leads_to_the_sign_in_page_or_the_portal(client, anna):
 
 def test_the_favicon_is_served(client, db):
     response = client.get("/favicon.ico")
-    assert response.status_code == 302
-    assert response["Location"].endswith("provisioning/favicon.svg")
-    assert finders.find("provisioning/favicon.svg")
+    assert (response.status_code, response["Content-Type"]) == (200, "image/x-icon")
+    assert finders.find("provisioning/favicon.svg")  # what the forwarder pages link

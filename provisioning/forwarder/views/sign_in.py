@@ -2,8 +2,6 @@
 and the site's front door (`/`, `/favicon.ico`)."""
 
 from django.shortcuts import redirect
-from django.templatetags.static import static
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from provisioning.forwarder.asks import sign_in_link_request
@@ -43,11 +41,3 @@ def home(request):
     if forwarder(request) is not None:
         return redirect("provisioning:portal")
     return redirect("provisioning:sign-in")
-
-
-@require_GET
-@cache_control(max_age=86400, public=True)
-def favicon(request):
-    # Browsers ask for /favicon.ico whatever the page says; the icon is a static SVG (its
-    # hashed name changes with it, so this redirect is cached a day, not for ever).
-    return redirect(static("provisioning/favicon.svg"))

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("backoffice", "0002_support_group"),
+        ("backoffice", "0003_support_sees_access_requests"),
         ("provisioning", "0009_cass_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
