@@ -55,6 +55,7 @@ PERIODIC = {
     "provisioning.tasks.completion_reminders": "COMPLETION_REMINDER_SWEEP_SECONDS",
     "provisioning.tasks.link_requests_purge": "LINK_REQUESTS_PURGE_SECONDS",
     "provisioning.tasks.api_housekeeping": "API_HOUSEKEEPING_SECONDS",
+    "provisioning.tasks.cass_imports_sweep": "CASS_IMPORT_SWEEP_SECONDS",
 }
 
 

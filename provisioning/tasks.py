@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from provisioning.accounts.consent import access_requests_expire
 from provisioning.cass.runs import cass_import_execute, cass_imports_start
 from provisioning.delivery.outbox import outbox_deliver_one, outbox_sweep_due
 from provisioning.forwarder.completion import completion_reminders_send, link_requests_purge
@@ -35,8 +36,10 @@ def link_requests_purge_task() -> int:
 
 @shared_task
 def api_housekeeping() -> None:
-    """Forget idempotency records older than a day and rate-limit windows that are over."""
+    """Forget idempotency records older than a day and rate-limit windows that are over;
+    close access requests nobody answered in time."""
     idempotency_records_purge()
+    access_requests_expire()
     rate_limit_windows_purge()
 
 

@@ -13,7 +13,10 @@ validate the confirmation form, call one service per account and render.
 
 from django.contrib import admin
 
-from backoffice.admin import totp  # noqa: F401 - registers the staff authenticators' admin
+from backoffice.admin import (
+    access_requests,  # noqa: F401 - partners' requests for access
+    totp,  # noqa: F401 - registers the staff authenticators' admin
+)
 from backoffice.admin.account_page import AccountPage
 from backoffice.admin.queue_page import QueuePage
 from backoffice.models import Account

@@ -16,6 +16,7 @@ def test_the_support_group_has_exactly_the_support_permissions():
         "backoffice.add_accountnote",
         "backoffice.view_account",
         "backoffice.view_accountnote",
+        "provisioning.view_accessrequest",
         "provisioning.view_company",
         "provisioning.view_companydomain",
         "provisioning.view_office",

@@ -6,6 +6,11 @@ from dataclasses import replace
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from provisioning.accounts.consent import (
+    access_request_add_offices,
+    access_request_pending,
+    access_request_withdraw,
+)
 from provisioning.accounts.domains import email_domain
 from provisioning.accounts.errors import (
     ExternalIdTaken,
@@ -32,7 +37,14 @@ from provisioning.accounts.services import Provisioned, account_announce, accoun
 from provisioning.accounts.state import account_move
 from provisioning.accounts.transitions import user_activate
 from provisioning.audit.records import Actor, audit_record
-from provisioning.models import EventType, Membership, Partner, PendingReason, User
+from provisioning.models import (
+    AccessRequest,
+    EventType,
+    Membership,
+    Partner,
+    PendingReason,
+    User,
+)
 from provisioning.models import UserStatus as Status
 from provisioning.models.audit import AuditAction
 
@@ -48,9 +60,22 @@ def _member(*, partner: Partner, email: str, lock: bool = False) -> User:
     return membership.user
 
 
+def _waiting(*, partner: Partner, email: str, error: Exception) -> AccessRequest:
+    """The partner's open access request for email, else the error `_member` raised."""
+    access = access_request_pending(partner=partner, email=email)
+    if access is None:
+        raise error
+    return access
+
+
 def user_issue_token(*, partner: Partner, email: str, actor: Actor) -> tuple[User, str]:
-    """A one-time portal login token for an activated member. Returns (user, raw token)."""
-    user = _member(partner=partner, email=email)
+    """A one-time portal login token for an activated member. Returns (user, raw token).
+    An account the partner has only asked for is not verified (for this partner)."""
+    try:
+        user = _member(partner=partner, email=email)
+    except (UserNotFound, UserNotAttached) as exc:
+        _waiting(partner=partner, email=email, error=exc)
+        raise UserNotVerified(email) from None
     if user.status == Status.DISABLED:
         raise UserDisabled(email)
     if user.status != Status.ACTIVATED:
@@ -71,9 +96,15 @@ def user_add_offices(
 ) -> Provisioned:
     """Add offices to a member and re-run the matching: a pending account whose new office
     matches its company's CASS directory entry is activated; one awaiting details that now
-    gives CASS data goes to support (flow 2)."""
+    gives CASS data goes to support (flow 2). While the partner only asked for access, the
+    offices are kept with its request."""
     with transaction.atomic():
-        user = _member(partner=partner, email=email, lock=True)
+        try:
+            user = _member(partner=partner, email=email, lock=True)
+        except (UserNotFound, UserNotAttached) as exc:
+            access = _waiting(partner=partner, email=email, error=exc)
+            access_request_add_offices(access=access, offices=offices)
+            return Provisioned(user=access.user, access=access)
         if user.status == Status.DISABLED:
             raise UserDisabled(email)
         stored = UserInput.from_request_data(user.request_data, email=user.email)
@@ -143,9 +174,15 @@ def _office_label(office: OfficeInput) -> str:
 
 def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> User:
     """End the partner's membership. Removing the last one sets the account to deleted (kept
-    for support history; creating the email again starts over)."""
+    for support history; creating the email again starts over). A partner that only asked
+    for access withdraws its request."""
     with transaction.atomic():
-        user = _member(partner=partner, email=email, lock=True)
+        try:
+            user = _member(partner=partner, email=email, lock=True)
+        except (UserNotFound, UserNotAttached) as exc:
+            access = _waiting(partner=partner, email=email, error=exc)
+            access_request_withdraw(access=access, actor=actor)
+            return access.user
         Membership.objects.filter(user=user, partner=partner).update(removed_at=timezone.now())
         audit_record(
             actor=actor,

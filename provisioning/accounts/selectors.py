@@ -2,8 +2,17 @@
 
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from provisioning.models import Company, Membership, Office, Partner, PartnerEvent, User
+from provisioning.models import (
+    AccessRequest,
+    Company,
+    Membership,
+    Office,
+    Partner,
+    PartnerEvent,
+    User,
+)
 
 
 def user_by_email(email: str):
@@ -54,6 +63,21 @@ def partner_member_by_ref(*, partner: Partner, ref: str) -> User | None:
         return members.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if "@" in ref:
         return members.alias(email_lower=Lower("email")).filter(email_lower=ref.lower()).first()
+    return None
+
+
+def access_request_by_ref(*, partner: Partner, ref: str) -> AccessRequest | None:
+    """The partner's open access request for the account named by its id or email."""
+    requests = AccessRequest.objects.select_related("user").filter(
+        partner=partner, decided_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    if ref.isascii() and ref.isdigit():
+        pk = int(ref)
+        return requests.filter(user_id=pk).first() if 0 < pk < 2**63 else None
+    if "@" in ref:
+        return (
+            requests.alias(email_lower=Lower("user__email")).filter(email_lower=ref.lower()).first()
+        )
     return None
 
 

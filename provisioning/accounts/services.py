@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 
+from provisioning.accounts.consent import access_request_open
 from provisioning.accounts.domains import email_domain, is_disposable
-from provisioning.accounts.errors import InvalidInput, UserAlreadyExists, UserDisabled
+from provisioning.accounts.errors import InvalidInput, UserAlreadyExists
 from provisioning.accounts.inputs import UserInput
-from provisioning.accounts.links import (
-    completion_link_issue,
-    completion_link_live,
-    completion_link_url,
-)
+from provisioning.accounts.links import completion_link_issue, completion_link_url
 from provisioning.accounts.matching import (
     company_create_from_request,
     directory_facts,
@@ -32,11 +29,11 @@ from provisioning.audit.records import Actor, audit_record, state_changes
 from provisioning.delivery.events import partner_events_emit
 from provisioning.delivery.notifications import (
     email_completion_link,
-    email_partner_access,
     email_pending,
     email_welcome,
 )
 from provisioning.models import (
+    AccessRequest,
     Company,
     CompletionLink,
     EventType,
@@ -59,7 +56,9 @@ class Provisioned:
 
     user: User
     completion_url: str = ""  # the live completion link of a user awaiting details
-    linked: bool = False  # an existing account was linked to the partner, not created
+    # An existing account another partner brought: access was asked for (DESIGN §5.2). The
+    # caller answers as for a new account awaiting verification, with access.request_data.
+    access: AccessRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,11 @@ class Placement:
 def user_create(*, partner: Partner, data: UserInput, actor: Actor) -> Provisioned:
     """Create the account through the flows of DESIGN §4, or link an existing one.
 
-    A current member of partner → UserAlreadyExists. An account of other partners gains a
-    membership (and the user a notice). A deleted account starts over. Safe under concurrent
-    calls for one email: exactly one account results, the others see it as existing.
+    A current member of partner → UserAlreadyExists. Any other existing account (another
+    partner's, one this partner removed, a staff login, a disabled account) is never handed
+    over: an access request is opened instead (`consent.access_request_open`). A deleted
+    account starts over. Safe under concurrent calls for one email: exactly one account
+    results, the others see it as existing.
     """
     if is_disposable(email_domain(data.email)):
         raise InvalidInput([("email", DISPOSABLE_EMAIL)])
@@ -148,33 +149,15 @@ def _email_taken(exc: IntegrityError) -> bool:
 
 
 def _create_existing(*, partner: Partner, user: User, data: UserInput, actor: Actor):
-    if user.is_staff:
-        raise UserAlreadyExists(data.email)
     membership = Membership.objects.filter(user=user, partner=partner).first()
-    if user.status == Status.DELETED:
+    if user.status == Status.DELETED and not user.is_staff:
         return _start_over(
             partner=partner, user=user, membership=membership, data=data, actor=actor
         )
-    if membership is not None and membership.removed_at is None:
+    if membership is not None and membership.removed_at is None and not user.is_staff:
         raise UserAlreadyExists(data.email)
-    if user.status == Status.DISABLED:
-        raise UserDisabled(data.email)
-    _membership_open(partner=partner, user=user, membership=membership)
-    changes = {"partner": [None, partner.name]}
-    audit_record(
-        actor=actor,
-        action=AuditAction.USER_PARTNER_LINKED,
-        user=user,
-        changes=changes,
-        note=f"{partner.name} now has access; the user is told by email.",
-    )
-    # Told to the new partner only: the others must not learn who else has access.
-    partner_events_emit(user=user, type=EventType.USER_CREATED, changes={}, partners=[partner])
-    email_partner_access(user=user, partner=partner)
-    link = completion_link_live(user=user)
-    return Provisioned(
-        user=user, completion_url=completion_link_url(link) if link else "", linked=True
-    )
+    access = access_request_open(partner=partner, user=user, data=data, actor=actor)
+    return Provisioned(user=user, access=access)
 
 
 def _membership_open(*, partner: Partner, user: User, membership: Membership | None) -> None:

@@ -59,6 +59,19 @@ def email_partner_access(*, user: User, partner: Partner) -> None:
     )
 
 
+def email_access_request(*, user: User, partner: Partner, url: str, expires_at) -> None:
+    outbox_email_queue(
+        template="access_request",
+        to=user.email,
+        context={
+            **_person(user),
+            "partner_name": partner.name,
+            "consent_url": url,
+            "expires_on": f"{expires_at:%d %B %Y}",
+        },
+    )
+
+
 def email_completion_reminder(*, user: User, link: CompletionLink, url: str) -> None:
     outbox_email_queue(
         template="completion_reminder",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 class EventType(models.TextChoices):
     USER_CREATED = "user.created", "User created"
+    USER_LINKED = "user.linked", "Existing account linked (the forwarder allowed it)"
     USER_ACTIVATED = "user.activated", "User activated"
     USER_PENDING = "user.pending", "User pending"
     USER_DETAILS_SUBMITTED = "user.details_submitted", "User submitted details"

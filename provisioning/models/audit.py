@@ -17,6 +17,8 @@ class AuditAction(models.TextChoices):
 
     USER_CREATED = "user.created", "Account created"
     USER_PARTNER_LINKED = "user.partner_linked", "Partner given access"
+    USER_ACCESS_REQUESTED = "user.access_requested", "Partner asked for access"
+    USER_ACCESS_DECLINED = "user.access_declined", "Partner's access request declined"
     USER_PARTNER_REMOVED = "user.partner_removed", "Partner removed"
     USER_ACTIVATED = "user.activated", "Activated"
     USER_PENDING = "user.pending", "Moved to pending"

@@ -95,9 +95,7 @@ class CompatUsersView(APIView):
     def post(self, request):
         data = create_request(self._body(request))
         result = user_create(partner=self.partner, data=data, actor=self.actor)
-        if result.linked:
-            message = "User has been successfully linked to your API key"
-        elif result.user.status == UserStatus.ACTIVATED:
+        if result.user.status == UserStatus.ACTIVATED and result.access is None:
             message = "User has been successfully created"
         else:
             message = "User has been created and is pending verification"
@@ -157,6 +155,15 @@ class CompatUsersView(APIView):
 
     def _provisioned(self, result: Provisioned, message: str) -> HttpResponse:
         user = result.user
+        if result.access is not None:
+            # Access asked for, not granted: the answer of a new account awaiting
+            # verification, with nothing of the account's own data (DESIGN §5.2).
+            email = result.access.request_data.get("email") or user.email
+            return self._ok(
+                status="Pending",
+                message=f"Successful request: User has been created and is pending "
+                f"verification: {email}",
+            )
         answer = {
             "status": STATUS_WORDS[user.status],
             "message": f"Successful request: {message}: {user.email}",

@@ -141,3 +141,15 @@ def v1(client, api_key) -> V1Client:
 def other_v1(client, db) -> V1Client:
     _, raw = api_key_for(PartnerFactory(name="Other Vendor"))
     return V1Client(client, raw)
+
+
+def allow_access() -> None:
+    """The forwarders allow every open request of a partner to manage their accounts."""
+    from provisioning.accounts.consent import access_request_decide
+    from provisioning.audit.records import Actor
+    from provisioning.models import AccessRequest
+
+    for access in AccessRequest.objects.filter(decided_at__isnull=True).select_related(
+        "user", "partner"
+    ):
+        access_request_decide(access=access, allow=True, actor=Actor.forwarder(access.user))

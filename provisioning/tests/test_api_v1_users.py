@@ -4,7 +4,7 @@ import pytest
 
 from provisioning.models import ApiKey, Membership, User, UserStatus
 from provisioning.partner_api.keys import api_key_revoke
-from provisioning.tests.conftest import person
+from provisioning.tests.conftest import allow_access, person
 from provisioning.tests.factories import (
     CompanyFactory,
     MembershipFactory,
@@ -86,12 +86,22 @@ def test_creating_a_user_who_is_already_yours_answers_409(v1, anna):
     assert User.objects.filter(email__iexact="anna@acme-cargo.de").count() == 1
 
 
-def test_creating_another_partners_user_links_the_same_account(v1, other_v1, directory):
+def test_creating_another_partners_user_shows_only_what_was_sent_until_allowed(
+    v1, other_v1, directory
+):
     first = other_v1.post("users", person("anna@acme-cargo.de", countryCode="DE")).json()
-    response = v1.post("users", person("anna@acme-cargo.de", countryCode="DE"))
+    response = v1.post("users", person("anna@acme-cargo.de", firstName="Ann", countryCode="DE"))
     assert response.status_code == 201
-    assert response.json()["id"] == first["id"]
-    assert Membership.objects.filter(user_id=first["id"], removed_at__isnull=True).count() == 2
+    asked = response.json()
+    assert (asked["status"], asked["company"], asked["offices"]) == ("pending", None, [])
+    assert asked["firstName"] == "Ann"  # what this partner sent, not the account's "Anna"
+    assert v1.get("users/anna@acme-cargo.de").json() == {
+        k: v for k, v in asked.items() if k != "completionLink"
+    }
+    assert v1.post("users/anna@acme-cargo.de/login-token").status_code == 409
+    assert Membership.objects.filter(user_id=first["id"], removed_at__isnull=True).count() == 1
+    allow_access()
+    assert v1.get("users/anna@acme-cargo.de").json()["company"]["name"] == "ACME Cargo GmbH"
 
 
 def test_invalid_fields_answer_422_naming_every_field_and_store_nothing(v1, db):

@@ -69,65 +69,84 @@ def test_a_refused_create_sends_nothing(compat, directory, capture, mailoutbox):
 # --- several partners ---------------------------------------------------------------------------
 
 
-def test_another_partner_gains_a_membership_and_the_user_is_told(
-    compat, other_compat, directory, capture, mailoutbox
+def consent_url(email: str) -> str:
+    message = OutboxMessage.objects.filter(template="access_request", recipient=email).first()
+    return message.context["consent_url"].split("://", 1)[1].split("/", 1)[1]
+
+
+def answer_consent(client, email: str, decision: str):
+    path = "/" + consent_url(email)
+    assert client.get(path).status_code == 200  # showing the question decides nothing
+    return client.post(path, {"decision": decision})
+
+
+def test_another_partner_gets_nothing_until_the_forwarder_allows_it(
+    client, compat, other_compat, directory, capture, mailoutbox
 ):
     create(compat, capture, person("anna@acme-cargo.de", countryCode="DE"))
     mailoutbox.clear()
     answer = create(other_compat, capture, person("ANNA@acme-cargo.de", countryCode="US"))
-    assert answer["status"] == "Activated"
-    assert answer["message"] == (
-        "Successful request: User has been successfully linked to your API key: anna@acme-cargo.de"
-    )
-    assert answer["token"]
+    assert answer == {
+        "status": "Pending",
+        "message": "Successful request: User has been created and is pending verification: "
+        "anna@acme-cargo.de",
+    }
+    assert other_compat.get("anna@acme-cargo.de").json() == {
+        "message": "Invalid request: user not verified"
+    }
     assert User.objects.count() == 1
+    assert list(Membership.objects.values_list("partner__name", flat=True)) == ["Freight Soft"]
+    assert [m.subject for m in mailoutbox] == ["Other Vendor asks to manage your CargoMART account"]
+
+    with capture(execute=True):
+        response = answer_consent(client, "anna@acme-cargo.de", "allow")
+    assert response.status_code == 200
     assert sorted(Membership.objects.values_list("partner__name", flat=True)) == [
         "Freight Soft",
         "Other Vendor",
     ]
-    assert [m.subject for m in mailoutbox] == [
-        "Other Vendor now has access to your CargoMART account"
-    ]
     event = AuditEvent.objects.get(action="user.partner_linked")
-    assert event.actor_partner.name == "Other Vendor"
+    assert event.actor_type == "forwarder"
+    token = other_compat.get("anna@acme-cargo.de").json()
+    assert token["status"] == "Activated" and token["token"]
     # the account itself is unchanged: still the Hamburg office of the first request
     assert [o.airport_code for o in User.objects.get().offices.all()] == ["HAM"]
+    # the link works once
+    assert (
+        client.post("/" + consent_url("anna@acme-cargo.de"), {"decision": "decline"}).status_code
+        == 410
+    )
 
 
-def test_a_partner_reads_its_member_but_not_before_linking(compat, other_compat, capture):
+def test_a_declined_request_leaves_the_partner_outside(client, compat, other_compat, capture):
     create(compat, capture, person("carl@newco.example", countryCode="DE"))
+    create(other_compat, capture, person("carl@newco.example", countryCode="DE"))
+    assert answer_consent(client, "carl@newco.example", "decline").status_code == 200
+    assert Membership.objects.count() == 1
     assert other_compat.get("carl@newco.example").json() == {
         "message": "Invalid request: user not found: carl@newco.example"
     }
-    answer = create(other_compat, capture, person("carl@newco.example", countryCode="DE"))
-    assert answer["status"] == "Pending"
-    # the live completion link is handed over, not replaced
-    assert answer["link"] == compat_link(compat, capture)
 
 
-def compat_link(compat, capture):
-    from provisioning.accounts.links import completion_link_live, completion_link_url
-
-    return completion_link_url(completion_link_live(user=User.objects.get()))
-
-
-def test_linking_a_disabled_account_is_refused(compat, other_compat, capture):
+def test_a_disabled_account_answers_like_a_new_one_and_support_decides(
+    compat, other_compat, capture, mailoutbox
+):
     create(compat, capture, person("carl@newco.example", countryCode="DE"))
     User.objects.update(status="disabled", pending_reason="")
-    response = other_compat.post(person("carl@newco.example", countryCode="DE"))
-    assert response.json() == {
-        "message": "Invalid request: user account actually disabled, please contact support "
-        "for additionnal details"
-    }
+    mailoutbox.clear()
+    answer = create(other_compat, capture, person("carl@newco.example", countryCode="DE"))
+    assert answer["status"] == "Pending"
+    assert mailoutbox == []  # nobody is asked by email: support decides
     assert Membership.objects.count() == 1
 
 
 # --- delete ----------------------------------------------------------------------------------
 
 
-def test_removing_the_last_membership_deletes_the_account(compat, other_compat, capture):
+def test_removing_the_last_membership_deletes_the_account(client, compat, other_compat, capture):
     create(compat, capture, person("carl@newco.example", countryCode="DE"))
     create(other_compat, capture, person("carl@newco.example", countryCode="DE"))
+    answer_consent(client, "carl@newco.example", "allow")
 
     assert compat.delete("carl@newco.example").json() == {
         "message": "Successful request: User has been successfully deleted from your API key: "
@@ -155,15 +174,20 @@ def test_creating_a_deleted_account_again_starts_over(compat, directory, capture
     assert user.request_data["countryCode"] == "US"
 
 
-def test_a_removed_user_can_be_linked_again_by_creating_it(compat, other_compat, capture):
+def test_a_removed_user_is_asked_again_when_its_partner_creates_it(
+    client, compat, other_compat, capture
+):
     create(compat, capture, person("carl@newco.example", countryCode="DE"))
     create(other_compat, capture, person("carl@newco.example", countryCode="DE"))
+    answer_consent(client, "carl@newco.example", "allow")
     compat.delete("carl@newco.example")
     answer = create(compat, capture, person("carl@newco.example", countryCode="DE"))
-    assert answer["message"].startswith("Successful request: User has been successfully linked")
+    assert answer["status"] == "Pending" and "link" not in answer
     assert compat.get("carl@newco.example").json() == {
         "message": "Invalid request: user not verified"
     }
+    answer_consent(client, "carl@newco.example", "allow")
+    assert Membership.objects.filter(removed_at__isnull=True).count() == 2
 
 
 def test_an_unencoded_plus_in_the_query_still_finds_the_user(client, compat, capture):

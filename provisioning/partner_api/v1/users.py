@@ -17,9 +17,13 @@ from provisioning.accounts.members import (
     user_issue_token,
     user_remove_from_partner,
 )
-from provisioning.accounts.selectors import partner_member_by_ref, partner_members
+from provisioning.accounts.selectors import (
+    access_request_by_ref,
+    partner_member_by_ref,
+    partner_members,
+)
 from provisioning.accounts.services import Provisioned, user_create
-from provisioning.models import LoginToken, User
+from provisioning.models import AccessRequest, LoginToken, PendingReason, User, UserStatus
 from provisioning.models.links import hash_token
 from provisioning.partner_api.compat_input import (
     create_request,
@@ -82,8 +86,29 @@ CREATE_EXAMPLE = OpenApiExample(
 
 
 def _provisioned(result: Provisioned) -> dict:
+    if result.access is not None:
+        return {**_asked(result.access), "completionLink": None}
     data = UserSerializer(result.user).data
     return {**data, "completionLink": result.completion_url or None}
+
+
+def _asked(access: AccessRequest) -> dict:
+    """An account the partner asked access to, as a new account awaiting verification: only
+    what the partner sent itself (DESIGN §5.2)."""
+    sent = access.request_data
+    moment = access.created_at.isoformat().replace("+00:00", "Z")
+    return {
+        "id": access.user_id,
+        "email": sent.get("email", ""),
+        "firstName": sent.get("firstName", ""),
+        "lastName": sent.get("lastName", ""),
+        "status": UserStatus.PENDING,
+        "pendingReason": PendingReason.AWAITING_SUPPORT,
+        "company": None,
+        "offices": [],
+        "createdAt": moment,
+        "statusChangedAt": moment,
+    }
 
 
 class MemberMixin:
@@ -92,6 +117,20 @@ class MemberMixin:
         if user is None:
             raise exceptions.NotFound(NOT_FOUND)
         return user
+
+    def member_or_request(self, ref: str) -> User | AccessRequest:
+        """The member, or the partner's open access request for the account, else 404."""
+        user = partner_member_by_ref(partner=self.partner, ref=ref)
+        if user is not None:
+            return user
+        access = access_request_by_ref(partner=self.partner, ref=ref)
+        if access is None:
+            raise exceptions.NotFound(NOT_FOUND)
+        return access
+
+    def member_email(self, ref: str) -> str:
+        found = self.member_or_request(ref)
+        return found.email if isinstance(found, User) else found.user.email
 
 
 class UsersView(PartnerApiView):
@@ -196,7 +235,10 @@ class UserView(MemberMixin, PartnerApiView):
         responses={200: UserSerializer, **errors(404)},
     )
     def get(self, request, user):
-        return Response(UserSerializer(self.member(user)).data)
+        found = self.member_or_request(user)
+        if isinstance(found, AccessRequest):
+            return Response(_asked(found))
+        return Response(UserSerializer(found).data)
 
     @extend_schema(
         operation_id="users_delete",
@@ -208,8 +250,8 @@ class UserView(MemberMixin, PartnerApiView):
         responses={204: OpenApiResponse(description="Removed."), **errors(404)},
     )
     def delete(self, request, user):
-        member = self.member(user)
-        user_remove_from_partner(partner=self.partner, email=member.email, actor=self.actor)
+        email = self.member_email(user)
+        user_remove_from_partner(partner=self.partner, email=email, actor=self.actor)
         return Response(status=204)
 
 
@@ -226,14 +268,14 @@ class UserOfficesView(MemberMixin, PartnerApiView):
         responses={200: ProvisionedUserSerializer, **errors(400, 404, 409, 415, 422)},
     )
     def post(self, request, user):
-        member = self.member(user)
+        email = self.member_email(user)
         body = OfficesAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         offices = offices_request(
             {"offices": [dict(office) for office in body.validated_data["offices"]]}
         )
         result = user_add_offices(
-            partner=self.partner, email=member.email, offices=offices, actor=self.actor
+            partner=self.partner, email=email, offices=offices, actor=self.actor
         )
         return Response(_provisioned(result), headers=NO_STORE)
 
@@ -250,8 +292,8 @@ class UserLoginTokenView(MemberMixin, PartnerApiView):
         responses={201: LoginTokenSerializer, **errors(404, 409)},
     )
     def post(self, request, user):
-        member = self.member(user)
-        _, raw = user_issue_token(partner=self.partner, email=member.email, actor=self.actor)
+        email = self.member_email(user)
+        _, raw = user_issue_token(partner=self.partner, email=email, actor=self.actor)
         expires_at = LoginToken.objects.get(token_hash=hash_token(raw)).expires_at
         body = LoginTokenSerializer(
             {"token": raw, "link": login_link(raw), "expiresAt": expires_at}
