@@ -87,3 +87,20 @@ def filter_condition(text: str) -> Q:
     except (ValueError, RecursionError) as exc:
         raise InvalidFilterException(detail=f"not a SCIM filter: {exc}"[:300]) from None
     return _condition(parsed.ast)
+
+
+def filter_email(text: str) -> str | None:
+    """The address a filter looks one user up by (`userName eq "…"`), else None."""
+    node = ScimFilter(text).ast
+    if isinstance(node, ValuePath) and _name(node.attr_path) == "emails":
+        node, outer = node.val_filter, "emails"
+    else:
+        outer = ""
+    if (
+        isinstance(node, Comparison)
+        and node.op == CompareOperator.eq
+        and isinstance(node.value, str)
+        and _name(node.attr_path, outer) in ("username", "emails", "emails.value")
+    ):
+        return node.value.strip().lower()
+    return None

@@ -21,7 +21,7 @@ from provisioning.accounts.members import (
 )
 from provisioning.accounts.services import user_create
 from provisioning.audit.records import Actor
-from provisioning.models import Membership, Partner
+from provisioning.models import AccessRequest, Membership, Partner
 from provisioning.models.users import EXTERNAL_ID_MAX
 from provisioning.partner_api.compat_input import (
     CompatError,
@@ -32,6 +32,49 @@ from provisioning.partner_api.compat_input import (
 from provisioning.partner_api.scim.resources import Cargo, Email, Name, Office, Organization, User
 
 # --- Reading -----------------------------------------------------------------------------------
+
+
+def request_as_resource(access: AccessRequest, *, ident: str, location: str) -> User:
+    """An account the partner asked for (consent pending, DESIGN §5.2): only what the
+    partner sent, shown as a new account awaiting verification."""
+    data = access.request_data or {}
+    resource = User(
+        id=ident,
+        user_name=data.get("email") or access.user.email,
+        name=Name(
+            given_name=data.get("firstName") or None, family_name=data.get("lastName") or None
+        ),
+        emails=[Email(value=data.get("email") or access.user.email, type="work", primary=True)],
+        active=True,
+    )
+    resource[Organization] = Organization(organization=data.get("companyName") or None)
+    offices = _stored_offices(data)
+    resource[Cargo] = Cargo(
+        country=data.get("countryCode") or (offices[0].country if offices else None),
+        offices=offices or None,
+        status="pending",
+    )
+    resource.meta = {
+        "resourceType": "User",
+        "created": access.created_at,
+        "lastModified": access.created_at,
+        "location": location,
+        "version": version(resource),
+    }
+    return resource
+
+
+def _stored_offices(data: dict) -> list[Office]:
+    return [
+        Office(
+            country=office.get("countryCode") or None,
+            airport_code=office.get("officeAirportCode") or None,
+            iata_code=office.get("iataCode") or None,
+            cass_code=office.get("cassCode") or None,
+        )
+        for office in data.get("offices", [])
+        if isinstance(office, dict)
+    ]
 
 
 def as_resource(membership: Membership, *, location: str) -> User:
@@ -49,16 +92,7 @@ def as_resource(membership: Membership, *, location: str) -> User:
             cass_code=office.cass_code or None,
         )
         for office in user.offices.all()
-    ] or [
-        Office(
-            country=office.get("countryCode") or None,
-            airport_code=office.get("officeAirportCode") or None,
-            iata_code=office.get("iataCode") or None,
-            cass_code=office.get("cassCode") or None,
-        )
-        for office in stored.get("offices", [])
-        if isinstance(office, dict)
-    ]
+    ] or _stored_offices(stored)
     country = stored.get("countryCode") or (
         company.country.code if company else (offices[0].country if offices else None)
     )
@@ -175,12 +209,17 @@ def wanted(resource: User) -> Wanted:
     )
 
 
-def user_provision(*, partner: Partner, resource: User, actor: Actor) -> Membership:
-    """SCIM create: the flows of DESIGN §4 (and the consent rule), then the partner's
-    externalId. Created inactive when the request says active=false."""
+def user_provision(*, partner: Partner, resource: User, actor: Actor) -> Membership | AccessRequest:
+    """SCIM create: the flows of DESIGN §4, then the partner's externalId. An account that
+    exists but is not the partner's yields an access request (consent, DESIGN §5.2), which
+    keeps nothing but what the partner sent. Created inactive when active=false."""
     data, external_id = creation_input(resource)
     with transaction.atomic():
         result = user_create(partner=partner, data=data, actor=actor)
+        if result.access is not None:
+            if resource.active is False:
+                user_remove_from_partner(partner=partner, email=data.email, actor=actor)
+            return result.access
         membership = Membership.objects.get(user=result.user, partner=partner)
         membership_set_external_id(membership=membership, external_id=external_id)
         if resource.active is False:
@@ -195,10 +234,13 @@ def user_change(*, partner: Partner, membership: Membership, before: User, after
     user = membership.user
     was_active = before.active is not False
     with transaction.atomic():
+        membership_set_external_id(membership=membership, external_id=want.external_id)
         if want.active and not was_active:
-            # Re-linked through the create flows with the request the account keeps.
+            # Re-linked through the create flows with the request the account keeps: a
+            # deleted account starts over, one other partners have is asked for (consent).
             stored = UserInput.from_request_data(user.request_data, email=user.email)
-            user_create(partner=partner, data=stored, actor=actor)
+            if user_create(partner=partner, data=stored, actor=actor).access is not None:
+                return
         if want.active:
             user_rename(
                 partner=partner,
@@ -219,6 +261,5 @@ def user_change(*, partner: Partner, membership: Membership, before: User, after
             )
             if new:
                 user_add_offices(partner=partner, email=user.email, offices=new, actor=actor)
-        membership_set_external_id(membership=membership, external_id=want.external_id)
         if was_active and not want.active:
             user_remove_from_partner(partner=partner, email=user.email, actor=actor)

@@ -2,9 +2,8 @@
 
 from django.urls import path, re_path
 
+from provisioning.partner_api.scim.discovery import DiscoveryView, NotFoundView
 from provisioning.partner_api.scim.views import (
-    DiscoveryView,
-    NotFoundView,
     UsersSearchView,
     UsersView,
     UserView,

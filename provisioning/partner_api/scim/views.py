@@ -2,42 +2,35 @@
 SCIM message with scim2-models, call one mapping function, render `application/scim+json`.
 Every refusal is a SCIM Error; another partner's user is a 404 like an unknown id."""
 
-import json
-
-from django.core.exceptions import RequestDataTooBig
 from django.db.models.functions import Lower
 from django.http import HttpResponse
-from pydantic import ValidationError
+from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.views import APIView
 from scim2_models import (
     Context,
-    InvalidSyntaxException,
     InvalidValueException,
     ListResponse,
     MutabilityException,
     NotFoundException,
     PatchOp,
     PreconditionFailedException,
-    SCIMException,
     SearchRequest,
 )
 
-from provisioning.accounts.errors import ProvisioningError
+from provisioning.accounts.consent import access_request_pending
 from provisioning.accounts.members import membership_forget, user_remove_from_partner
-from provisioning.audit.records import Actor
-from provisioning.models import Membership
-from provisioning.partner_api.auth import INVALID_KEY_MESSAGE, BearerApiKeyAuthentication
-from provisioning.partner_api.scim import resources
+from provisioning.models import AccessDecision, AccessRequest, Membership
+from provisioning.partner_api.scim.base import ScimView
 from provisioning.partner_api.scim.errors import (
-    error_response,
-    from_scim_exception,
-    refusal,
     scim_json,
 )
-from provisioning.partner_api.scim.filters import filter_condition
-from provisioning.partner_api.scim.mapping import as_resource, user_change, user_provision
+from provisioning.partner_api.scim.filters import filter_condition, filter_email
+from provisioning.partner_api.scim.mapping import (
+    as_resource,
+    request_as_resource,
+    user_change,
+    user_provision,
+)
 from provisioning.partner_api.scim.resources import (
     CARGO_SCHEMA,
     MAX_RESULTS,
@@ -46,92 +39,9 @@ from provisioning.partner_api.scim.resources import (
     Organization,
     User,
 )
-from provisioning.partner_api.throttling import ApiKeyRateThrottle
 
-MEDIA_TYPES = ("application/scim+json", "application/json")
 READ_ONLY = {"id", "meta", "emails", "groups"}  # ignored in requests (RFC 7643 §2.2)
 READ_ONLY_CARGO = {"status", "pendingreason"}
-
-
-class NoNegotiation(BaseContentNegotiation):
-    def select_parser(self, request, parsers):
-        return None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return None, "application/scim+json"
-
-
-class ScimView(APIView):
-    authentication_classes = [BearerApiKeyAuthentication]
-    permission_classes: list = []
-    throttle_classes = [ApiKeyRateThrottle]
-    parser_classes: list = []
-    renderer_classes: list = []
-    content_negotiation_class = NoNegotiation
-    schema = None  # not part of the v1 OpenAPI document
-
-    @property
-    def partner(self):
-        return self.request.auth.partner
-
-    @property
-    def actor(self) -> Actor:
-        return Actor.partner(self.request.auth)
-
-    def base_url(self) -> str:
-        return self.request.build_absolute_uri("/scim/v2/")
-
-    def body(self) -> dict:
-        content_type = self.request.content_type.split(";")[0].strip().lower()
-        if content_type and content_type not in MEDIA_TYPES:
-            raise InvalidSyntaxException(detail="send application/scim+json")
-        try:
-            data = json.loads(self.request.body)
-        except RequestDataTooBig:
-            raise
-        except (ValueError, RecursionError):
-            raise InvalidSyntaxException(detail="the body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise InvalidSyntaxException(detail="the body must be a JSON object")
-        return data
-
-    def handle_exception(self, exc):
-        match exc:
-            case exceptions.AuthenticationFailed() | exceptions.NotAuthenticated():
-                return error_response(
-                    401, INVALID_KEY_MESSAGE, **{"WWW-Authenticate": 'Bearer realm="scim"'}
-                )
-            case exceptions.Throttled():
-                wait = int(exc.wait or 1)
-                return error_response(
-                    429, f"Too many requests; retry in {wait} s.", **{"Retry-After": str(wait)}
-                )
-            case exceptions.MethodNotAllowed():
-                return error_response(405, f"{self.request.method} is not supported here.")
-            case RequestDataTooBig():
-                return error_response(413, "The body is too large.")
-            case SCIMException():
-                return from_scim_exception(exc)
-            case ProvisioningError():
-                return from_scim_exception(refusal(exc))
-            case ValidationError():
-                return from_scim_exception(_validation_error(exc))
-        return super().handle_exception(exc)
-
-    def options(self, request, *args, **kwargs):
-        raise exceptions.MethodNotAllowed(request.method)
-
-
-def _validation_error(exc: ValidationError) -> SCIMException:
-    """The first problem pydantic reports, as SCIM words it."""
-    error = exc.errors(include_url=False, include_input=False)[0]
-    context = error.get("ctx") or {}
-    location = ".".join(str(part) for part in error.get("loc", ()))
-    detail = f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
-    cause = SCIMException(detail=detail[:300])
-    cause.status = int(context.get("status") or 400)
-    cause.scim_type = context.get("scim_type") or "invalidValue"
-    return cause
 
 
 def _without_read_only(payload: dict, *, active=True) -> dict:
@@ -143,11 +53,16 @@ def _without_read_only(payload: dict, *, active=True) -> dict:
             continue
         if key.lower() == CARGO_SCHEMA.lower() and isinstance(value, dict):
             value = {k: v for k, v in value.items() if k.lower() not in READ_ONLY_CARGO}
+            offices = next((v for k, v in value.items() if k.lower() == "offices"), None)
+            given = any(k.lower() == "country" for k in value)
+            if not given and isinstance(offices, list) and offices and isinstance(offices[0], dict):
+                # As on the other surfaces, the first office's country stands for the company's.
+                value["country"] = offices[0].get("country")
         cleaned[key] = value
     return cleaned
 
 
-def _patch_without_read_only(payload: dict) -> dict:
+def _patch_without_read_only(payload: dict) -> dict | None:
     operations = payload.get("Operations", payload.get("operations"))
     if not isinstance(operations, list):
         return payload
@@ -163,9 +78,7 @@ def _patch_without_read_only(payload: dict) -> dict:
                     value.pop("active")
                 operation = {**operation, "value": value}
         kept.append(operation)
-    if not kept:
-        kept = [{"op": "add", "path": "externalId", "value": None}]  # nothing left to do
-    return {**payload, "Operations": kept}
+    return {**payload, "Operations": kept} if kept else None  # None: nothing left to do
 
 
 def members(partner):
@@ -181,11 +94,24 @@ def members(partner):
 
 
 class _Resource:
-    def location(self, membership) -> str:
-        return f"{self.base_url()}Users/{membership.pk}"
+    def location(self, item) -> str:
+        return f"{self.base_url()}Users/{_ident(item)}"
 
-    def render(self, membership, status=200, params=None):
-        resource = as_resource(membership, location=self.location(membership))
+    def resource(self, item) -> User:
+        """What the partner sees of a membership or of an access request it made."""
+        if isinstance(item, Membership) and item.removed_at is not None:
+            # Asked again after the partner ended it: pending consent, under the same id.
+            access = access_request_pending(partner=self.partner, email=item.user.email)
+            if access is not None:
+                return request_as_resource(access, ident=_ident(item), location=self.location(item))
+        if isinstance(item, AccessRequest):
+            return request_as_resource(
+                access=item, ident=_ident(item), location=self.location(item)
+            )
+        return as_resource(item, location=self.location(item))
+
+    def render(self, item, status=200, params=None):
+        resource = self.resource(item)
         body = resource.model_dump(
             scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params
         )
@@ -194,10 +120,27 @@ class _Resource:
             headers["Location"] = resource.meta.location
         return scim_json(body, status=status, **headers)
 
-    def membership(self, ref: str) -> Membership:
-        if not (ref.isascii() and ref.isdigit() and 0 < int(ref) < 2**63):
+    def membership(self, ref: str) -> Membership | AccessRequest:
+        """The partner's membership (`<id>`) or open access request (`r<id>`) named by ref;
+        a request the forwarder allowed answers with the membership it became."""
+        digits = ref[1:] if ref.startswith("r") else ref
+        if not (digits.isascii() and digits.isdigit() and 0 < int(digits) < 2**63):
             raise NotFoundException(detail="No such user.")
-        membership = members(self.partner).filter(pk=int(ref)).first()
+        if ref.startswith("r"):
+            access = (
+                AccessRequest.objects.select_related("user")
+                .filter(pk=int(digits), partner=self.partner)
+                .first()
+            )
+            if access is not None and access.decided_at is None:
+                if access.expires_at > timezone.now():
+                    return access
+            elif access is not None and access.decision == AccessDecision.ALLOWED:
+                found = members(self.partner).filter(user=access.user_id).first()
+                if found is not None:
+                    return found
+            raise NotFoundException(detail="No such user.")
+        membership = members(self.partner).filter(pk=int(digits)).first()
         if membership is None:
             raise NotFoundException(detail="No such user.")
         return membership
@@ -220,8 +163,8 @@ class UsersView(_Resource, ScimView):
         resource = User.model_validate(
             payload, scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY
         )
-        membership = user_provision(partner=self.partner, resource=resource, actor=self.actor)
-        return self.render(self.membership(str(membership.pk)), status=201)
+        item = user_provision(partner=self.partner, resource=resource, actor=self.actor)
+        return self.render(self.membership(_ident(item)), status=201)
 
     def search(self, query: dict):
         text = query.pop("filter", None)
@@ -241,11 +184,16 @@ class UsersView(_Resource, ScimView):
             memberships = memberships.filter(filter_condition(text))
         total = memberships.count()
         page = list(memberships[start - 1 : start - 1 + count]) if count else []
+        email = filter_email(text) if text is not None and total == 0 else None
+        if email:
+            # An account the partner asked for is found by its address, as after a create.
+            access = access_request_pending(partner=self.partner, email=email)
+            total, page = (1, [access][: count if start == 1 else 0]) if access else (0, [])
         answer = ListResponse[User](
             total_results=total,
             start_index=start,
             items_per_page=len(page),
-            resources=[as_resource(m, location=self.location(m)) for m in page],
+            resources=[self.resource(item) for item in page],
         )
         body = answer.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params)
         return scim_json(body)
@@ -273,7 +221,7 @@ class UserView(_Resource, ScimView):
 
     def _current(self, ref):
         membership = self.membership(ref)
-        before = as_resource(membership, location=self.location(membership))
+        before = self.resource(membership)
         expected = self.request.headers.get("If-Match")
         if expected and expected.strip() not in ("*", before.meta.version):
             raise PreconditionFailedException(detail="The user changed since you read it.")
@@ -289,6 +237,10 @@ class UserView(_Resource, ScimView):
         sent = (after.user_name or "").strip().lower()
         if sent and sent != before.user_name:
             raise MutabilityException(detail="userName is the account's email: it cannot change.")
+        if not isinstance(membership, Membership) or before.active != (
+            membership.removed_at is None
+        ):
+            return self._asked_for(membership, before, after)
         after.user_name = before.user_name
         # The company is settled when the user is created (and by support afterwards): a
         # later organization or country is ignored, like an office already there.
@@ -312,8 +264,11 @@ class UserView(_Resource, ScimView):
 
     def patch(self, request, ref):
         membership, before = self._current(ref)
+        body = _patch_without_read_only(self.body())
+        if body is None:
+            return self.render(membership)
         patch = PatchOp[User].model_validate(
-            _patch_without_read_only(self.body()),
+            body,
             scim_ctx=Context.RESOURCE_PATCH_REQUEST,
             scim_policy=POLICY,
         )
@@ -321,6 +276,10 @@ class UserView(_Resource, ScimView):
         patch.patch(after, scim_policy=POLICY)
         if after.active is None:  # `remove active`: the user stays as it was
             after.active = before.active
+        if not isinstance(membership, Membership) or before.active != (
+            membership.removed_at is None
+        ):
+            return self._asked_for(membership, before, after)
         user_change(
             partner=self.partner,
             membership=membership,
@@ -330,52 +289,27 @@ class UserView(_Resource, ScimView):
         )
         return self.render(self.membership(ref))
 
+    def _asked_for(self, item, before: User, after: User):
+        """An account the partner only asked for: until the forwarder allows it there is
+        nothing to change but the request itself, which active=false withdraws."""
+        if after.active is False:
+            user_remove_from_partner(partner=self.partner, email=item.user.email, actor=self.actor)
+            before.active = False
+            before[Cargo].status = None
+        return scim_json(
+            before.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE),
+            **{"ETag": before.meta.version},
+        )
+
     def delete(self, request, ref):
-        membership = self.membership(ref)
-        user = membership.user
-        if membership.removed_at is None:
+        item = self.membership(ref)
+        user = item.user
+        if isinstance(item, AccessRequest) or item.removed_at is None:
             user_remove_from_partner(partner=self.partner, email=user.email, actor=self.actor)
-        membership_forget(partner=self.partner, user=user)
+        if isinstance(item, Membership):
+            membership_forget(partner=self.partner, user=user)
         return HttpResponse(status=204)
 
 
-class DiscoveryView(ScimView):
-    document = ""
-
-    def get(self, request, ident=None):
-        base = self.base_url()
-        if self.document == "config":
-            return scim_json(
-                resources.service_provider_config(base).model_dump(scim_ctx=Context.DEFAULT)
-            )
-        items = (
-            resources.schemas(base)
-            if self.document == "schemas"
-            else resources.resource_types(base)
-        )
-        bodies = [item.model_dump(scim_ctx=Context.DEFAULT) for item in items]
-        if ident is not None:
-            for body in bodies:
-                if body["id"] == ident:
-                    return scim_json(body)
-            raise NotFoundException(detail="No such schema or resource type.")
-        return scim_json(
-            {
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                "totalResults": len(bodies),
-                "startIndex": 1,
-                "itemsPerPage": len(bodies),
-                "Resources": bodies,
-            }
-        )
-
-
-class NotFoundView(ScimView):
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        raise NotFoundException(detail="No such SCIM endpoint.")
-
-    def get(self, request, *args, **kwargs):  # pragma: no cover - initial() answers
-        raise NotFoundException()
-
-    post = put = patch = delete = get
+def _ident(item) -> str:
+    return f"r{item.pk}" if isinstance(item, AccessRequest) else str(item.pk)
