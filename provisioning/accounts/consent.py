@@ -158,12 +158,7 @@ def access_request_decide(*, access: AccessRequest, allow: bool, actor: Actor) -
             return True
         if user.status == UserStatus.DELETED:
             raise InvalidTransition(f"{user.email} was deleted; the partner must create it again.")
-        membership = Membership.objects.filter(user=user, partner=partner).first()
-        if membership is None:
-            Membership.objects.create(user=user, partner=partner)
-        else:
-            membership.removed_at = None
-            membership.save(update_fields=["removed_at"])
+        membership_open(partner=partner, user=user)
         audit_record(
             actor=actor,
             action=AuditAction.USER_PARTNER_LINKED,
@@ -174,6 +169,17 @@ def access_request_decide(*, access: AccessRequest, allow: bool, actor: Actor) -
         # Told to the new partner only: the others must not learn who else has access.
         partner_events_emit(user=user, type=EventType.USER_LINKED, changes={}, partners=[partner])
     return True
+
+
+def membership_open(*, partner: Partner, user: User, membership: Membership | None = None) -> None:
+    """Make partner a current member of user: a new membership, or the removed one again."""
+    if membership is None:
+        membership = Membership.objects.filter(user=user, partner=partner).first()
+    if membership is None:
+        Membership.objects.create(user=user, partner=partner)
+    elif membership.removed_at is not None:
+        membership.removed_at = None
+        membership.save(update_fields=["removed_at"])
 
 
 def _close(access: AccessRequest, decision: AccessDecision) -> bool:

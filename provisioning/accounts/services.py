@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 
-from provisioning.accounts.consent import access_request_open
+from provisioning.accounts.consent import access_request_open, membership_open
 from provisioning.accounts.domains import email_domain, is_disposable
 from provisioning.accounts.errors import InvalidInput, UserAlreadyExists
 from provisioning.accounts.inputs import UserInput
@@ -160,17 +160,9 @@ def _create_existing(*, partner: Partner, user: User, data: UserInput, actor: Ac
     return Provisioned(user=user, access=access)
 
 
-def _membership_open(*, partner: Partner, user: User, membership: Membership | None) -> None:
-    if membership is None:
-        Membership.objects.create(user=user, partner=partner)
-    else:
-        membership.removed_at = None
-        membership.save(update_fields=["removed_at"])
-
-
 def _start_over(*, partner, user: User, membership, data: UserInput, actor: Actor):
     """A deleted account is created again: same row (support keeps its history), new request."""
-    _membership_open(partner=partner, user=user, membership=membership)
+    membership_open(partner=partner, user=user, membership=membership)
     user.first_name, user.last_name = data.first_name, data.last_name
     user.request_data = data.as_request_data()
     account_place(
