@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
     path("api/v1/", include("provisioning.partner_api.v1.urls")),
+    path("scim/v2/", include("provisioning.partner_api.scim.urls")),
     path("", include("provisioning.urls")),
 ]
 

@@ -45,3 +45,11 @@ class UserNotVerified(_UserError):
 
 class UserDisabled(_UserError):
     """Support disabled the account."""
+
+
+class ExternalIdTaken(ProvisioningError):
+    """Another member of the partner already has this externalId."""
+
+    def __init__(self, external_id: str):
+        super().__init__(external_id)
+        self.external_id = external_id

@@ -3,7 +3,7 @@ remove. Another partner's account and an unknown one look alike (DESIGN §10).""
 
 from dataclasses import replace
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from provisioning.accounts.consent import (
@@ -13,6 +13,7 @@ from provisioning.accounts.consent import (
 )
 from provisioning.accounts.domains import email_domain
 from provisioning.accounts.errors import (
+    ExternalIdTaken,
     UserDisabled,
     UserNotAttached,
     UserNotFound,
@@ -199,3 +200,57 @@ def user_remove_from_partner(*, partner: Partner, email: str, actor: Actor) -> U
                 note="The last partner removed the user.",
             )
     return user
+
+
+def user_rename(
+    *,
+    partner: Partner,
+    email: str,
+    first_name: str,
+    last_name: str,
+    company_name: str,
+    actor: Actor,
+) -> User:
+    """Change a member's names as the partner gives them (already validated): first and last
+    name, and the company name of the account's request. The company the account belongs
+    to is support's and the directory's to decide, not changed here."""
+    with transaction.atomic():
+        user = _member(partner=partner, email=email, lock=True)
+        request = user.request_data or {}
+        before = {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "company_name": request.get("companyName", ""),
+        }
+        after = {"first_name": first_name, "last_name": last_name, "company_name": company_name}
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if not changes:
+            return user
+        user.first_name, user.last_name = first_name, last_name
+        user.request_data = {
+            **request,
+            "firstName": first_name,
+            "lastName": last_name,
+            "companyName": company_name,
+        }
+        user.save(update_fields=["first_name", "last_name", "request_data"])
+        audit_record(actor=actor, action=AuditAction.USER_RENAMED, user=user, changes=changes)
+    return user
+
+
+def membership_set_external_id(*, membership: Membership, external_id: str) -> None:
+    """Keep the partner's own identifier of the user (SCIM externalId): unique per partner."""
+    if membership.external_id == external_id:
+        return
+    membership.external_id = external_id
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["external_id"])
+    except IntegrityError:
+        raise ExternalIdTaken(external_id) from None
+
+
+def membership_forget(*, partner: Partner, user: User) -> None:
+    """Drop a membership the partner ended, so the partner no longer sees the user at all
+    (SCIM DELETE). The account and its history stay."""
+    Membership.objects.filter(user=user, partner=partner, removed_at__isnull=False).delete()

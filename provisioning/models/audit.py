@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     USER_DELETED = "user.deleted", "Deleted (no partner left)"
     USER_ERASED = "user.erased", "Personal data erased"
     USER_OFFICES_ADDED = "user.offices_added", "Offices added"
+    USER_RENAMED = "user.renamed", "Name changed"
     USER_LOGIN_TOKEN_ISSUED = "user.login_token_issued", "Portal login link issued"
     USER_COMPLETION_LINK_SENT = "user.completion_link_sent", "Completion link sent"
     USER_COMPLETION_REMINDER_SENT = "user.completion_reminder_sent", "Completion reminder sent"

@@ -51,6 +51,10 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
 
+# One externalId names at most one member of a partner.
+EXTERNAL_ID_CONSTRAINT = "membership_external_id_unique"
+EXTERNAL_ID_MAX = 255
+
 # The unique index behind "one account per email, whatever the letter case".
 EMAIL_CONSTRAINT = "user_email_unique_ci"
 
@@ -154,10 +158,21 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX,
+        blank=True,
+        help_text="The partner's own identifier for the user (SCIM externalId).",
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "partner"], name="membership_unique"),
+            # SCIM `externalId eq …` finds one member of the partner; also serves that filter.
+            models.UniqueConstraint(
+                fields=["partner", "external_id"],
+                condition=~Q(external_id=""),
+                name=EXTERNAL_ID_CONSTRAINT,
+            ),
         ]
         indexes = [
             # The partner API lists one partner's current members.

@@ -238,3 +238,11 @@ def offices_request(data: dict) -> tuple[OfficeInput, ...]:
     offices = fields.offices(data, required=True)
     fields.raise_if_any()
     return tuple(offices)
+
+
+def names_request(data: dict) -> tuple[str, str, str]:
+    """`firstName`, `lastName` and `companyName` alone, checked as on create: a rename."""
+    fields = _Fields()
+    person = _person(fields, data)
+    fields.raise_if_any()
+    return person["first_name"], person["last_name"], person["company_name"]
