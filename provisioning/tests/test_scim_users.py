@@ -407,3 +407,10 @@ def test_other_content_types_are_refused(scim, db):
         "POST", "Users", scim_user("y@forwarder-one.de"), content_type="application/json"
     )
     assert ok.status_code == 201
+
+
+def test_a_filter_finds_an_address_in_any_spelling_of_its_domain(scim, db):
+    scim.create(scim_user("ida@bücher.de"))
+    for spelling in ("ida@bücher.de", "IDA@xn--bcher-kva.de", "Ida@BÜCHER.de"):
+        page = scim.get("Users", {"filter": f'userName eq "{spelling}"'}).json()
+        assert [r["userName"] for r in page["Resources"]] == ["ida@xn--bcher-kva.de"], spelling

@@ -10,6 +10,7 @@ from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import AttrPath, Comparison, LogicalExpr, ValuePath
 from scim2_models.path.expressions import CompareOperator, LogicalOperator
 
+from provisioning.accounts.domains import email_normal_form
 from provisioning.partner_api.scim.resources import USER_SCHEMA
 
 MAX_LENGTH = 1000
@@ -31,7 +32,7 @@ def _comparison(node: Comparison, outer: str = "") -> Q:
     if name in ("username", "emails", "emails.value"):
         if not isinstance(value, str):
             raise InvalidFilterException(detail=f"{name} is compared with a string")
-        return Q(email_lower=value.strip().lower())
+        return Q(email_lower=email_normal_form(value).lower())
     if name in ("emails.type", "emails.primary"):
         # The one email shown is the account's: type work, primary.
         return Q() if value in ("work", True) else Q(pk__in=[])
@@ -102,5 +103,5 @@ def filter_email(text: str) -> str | None:
         and isinstance(node.value, str)
         and _name(node.attr_path, outer) in ("username", "emails", "emails.value")
     ):
-        return node.value.strip().lower()
+        return email_normal_form(node.value).lower()
     return None
