@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from provisioning.cass.importer import CassImportError, cass_header_check
+from provisioning.cass.importer import cass_header_check
+from provisioning.cass.rows import CassImportError
 from provisioning.cass.runs import cass_import_queue
 from provisioning.models import CassImport
 from recognition.admin import CassRegistrationAdmin

@@ -17,12 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from provisioning.audit.records import Actor
-from provisioning.cass.importer import (
-    ImportReport,
-    RowProblem,
-    cass_directory_import,
-    cass_rows_count,
-)
+from provisioning.cass.importer import ImportReport, cass_directory_import, cass_rows_count
+from provisioning.cass.rows import RowProblem
 from provisioning.models import CassImport, CassImportStatus, User
 
 logger = logging.getLogger(__name__)

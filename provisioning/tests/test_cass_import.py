@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from provisioning.audit.records import Actor
+from provisioning.cass import batches
 from provisioning.cass.importer import cass_directory_import
 from provisioning.models import AuditEvent, Company, CompanyDomain, Office
 from provisioning.tests.factories import CompanyDomainFactory, CompanyFactory
@@ -296,18 +298,14 @@ def test_progress_is_reported_after_each_batch_with_the_errors_so_far():
 def test_a_row_the_database_refuses_is_reported_on_its_line_and_the_batch_still_imports(
     monkeypatch,
 ):
-    from django.db import IntegrityError
-
-    from provisioning.cass import importer
-
-    real_write = importer._batch_write
+    real_write = batches._batch_write
 
     def refuse_one_domain(writes):
         if any(domain == "refused.example.com" for domain, _ in writes.domains):
             raise IntegrityError("duplicate key value violates unique constraint")
         real_write(writes)
 
-    monkeypatch.setattr(importer, "_batch_write", refuse_one_domain)
+    monkeypatch.setattr(batches, "_batch_write", refuse_one_domain)
 
     report = run(
         HEADER

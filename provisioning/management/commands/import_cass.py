@@ -3,11 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from provisioning.audit.records import Actor
-from provisioning.cass.importer import (
-    DEFAULT_BATCH_SIZE,
-    CassImportError,
-    cass_directory_import,
-)
+from provisioning.cass.importer import DEFAULT_BATCH_SIZE, cass_directory_import
+from provisioning.cass.rows import CassImportError
 
 
 class Command(BaseCommand):
