@@ -21,7 +21,7 @@ from provisioning.forwarder.forms import (
     phone_examples,
     raw_rows,
 )
-from provisioning.forwarder.views.pages import page
+from provisioning.forwarder.views.pages import ask_answer, page
 from provisioning.models import CompletionLink, User, UserStatus
 
 # The page per reason a link cannot be used, and its HTTP status.
@@ -185,12 +185,9 @@ def link_request(request):
     allowed = completion_link_request(
         email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
     )
-    response = page(
+    return ask_answer(
         request,
         "provisioning/link_requested.html",
-        {"email": form.cleaned_data["email"], "limited": not allowed},
-        status=200 if allowed else 429,
+        email=form.cleaned_data["email"],
+        allowed=allowed,
     )
-    if not allowed:
-        response["Retry-After"] = "3600"
-    return response

@@ -21,3 +21,14 @@ def secret_safe(response, *, referrer_policy: str = STRICT_ORIGIN):
 
 def page(request, template: str, context: dict | None = None, *, status: int = 200, **kwargs):
     return secret_safe(render(request, template, context or {}, status=status), **kwargs)
+
+
+def ask_answer(request, template: str, *, email: str, allowed: bool):
+    """The page that answers an ask for a link: the same for any address; 429 past the
+    limits, with the hour to wait."""
+    response = page(
+        request, template, {"email": email, "limited": not allowed}, status=200 if allowed else 429
+    )
+    if not allowed:
+        response["Retry-After"] = "3600"
+    return response

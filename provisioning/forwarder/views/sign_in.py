@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from provisioning.forwarder.asks import sign_in_link_request
 from provisioning.forwarder.forms import LinkRequestForm
-from provisioning.forwarder.views.pages import page
+from provisioning.forwarder.views.pages import ask_answer, page
 from provisioning.forwarder.views.signed_in import forwarder
 
 
@@ -24,15 +24,9 @@ def sign_in(request):
     allowed = sign_in_link_request(
         email=form.cleaned_data["email"], client_ip=request.META.get("REMOTE_ADDR", "")
     )
-    response = page(
-        request,
-        "provisioning/sign_in_sent.html",
-        {"email": form.cleaned_data["email"], "limited": not allowed},
-        status=200 if allowed else 429,
+    return ask_answer(
+        request, "provisioning/sign_in_sent.html", email=form.cleaned_data["email"], allowed=allowed
     )
-    if not allowed:
-        response["Retry-After"] = "3600"
-    return response
 
 
 @require_GET
