@@ -94,8 +94,8 @@ def bare_create(request):
         )
         user_id = cursor.fetchone()[0]
         cursor.execute(
-            "INSERT INTO provisioning_membership (created_at, user_id, partner_id)"
-            " VALUES (now(), %s, %s)",
+            "INSERT INTO provisioning_membership (created_at, user_id, partner_id, external_id)"
+            " VALUES (now(), %s, %s, '')",
             [user_id, partner_id],
         )
         created = {
@@ -151,6 +151,20 @@ def bare_create(request):
             " ('email', 'pending', 'completion_link', %s, %s, now(), now(), 0, '')",
             [email, json.dumps(context)],
         )
+    # After commit, the feed numbers the new event in commit order (one counter row, locked).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT last FROM provisioning_eventsequence WHERE id = 1 FOR UPDATE")
+        cursor.execute(
+            "WITH n AS (SELECT id, row_number() OVER (ORDER BY id) AS k"
+            " FROM provisioning_partnerevent WHERE sequence IS NULL)"
+            " UPDATE provisioning_partnerevent e SET sequence ="
+            " (SELECT last FROM provisioning_eventsequence WHERE id = 1) + n.k"
+            " FROM n WHERE e.id = n.id"
+        )
+        cursor.execute(
+            "UPDATE provisioning_eventsequence SET last ="
+            " coalesce((SELECT max(sequence) FROM provisioning_partnerevent), last) WHERE id = 1"
+        )
     return JsonResponse(
         {
             "status": "Pending",
@@ -171,9 +185,11 @@ def bare_token(request):
             return _refused()
         key_id, partner_id = key
         cursor.execute(
-            "SELECT u.id, u.status FROM provisioning_membership m"
-            " JOIN provisioning_user u ON u.id = m.user_id"
-            " WHERE m.partner_id = %s AND m.removed_at IS NULL AND lower(u.email) = %s"
+            # The account by its unique lower(email) index, then its membership of the partner.
+            "SELECT u.id, u.status FROM provisioning_user u"
+            " JOIN provisioning_membership m ON m.user_id = u.id AND m.partner_id = %s"
+            " AND m.removed_at IS NULL"
+            " WHERE u.id = (SELECT id FROM provisioning_user WHERE lower(email) = %s)"
             " AND NOT u.is_staff",
             [partner_id, email],
         )
