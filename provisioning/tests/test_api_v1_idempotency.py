@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from provisioning.models import CompletionLink, IdempotencyRecord, Membership, User
+from provisioning.models import AccessRequest, CompletionLink, IdempotencyRecord, Membership, User
 from provisioning.tests.conftest import V1Client, person
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,15 @@ def test_concurrent_first_tries_with_one_key_create_once_and_replay(postgres_onl
     assert len({user_id for _, user_id, _ in answers}) == 1
     assert sorted(replayed for _, _, replayed in answers) == [False] + [True] * 5
     assert User.objects.count() == 1
+
+
+def test_a_replayed_create_of_another_partners_account_asks_once_and_reveals_nothing(
+    v1, other_v1, mailoutbox
+):
+    other_v1.post("users", BODY)
+    first = v1.post("users", {**BODY, "firstName": "R."}, **{"Idempotency-Key": "ask-raj"})
+    again = v1.post("users", {**BODY, "firstName": "R."}, **{"Idempotency-Key": "ask-raj"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert (first.json()["firstName"], first.json()["company"]) == ("R.", None)
+    assert AccessRequest.objects.count() == 1
