@@ -10,7 +10,6 @@ from provisioning.models import (
     Membership,
     Office,
     Partner,
-    PartnerEvent,
     User,
 )
 
@@ -79,8 +78,3 @@ def access_request_by_ref(*, partner: Partner, ref: str) -> AccessRequest | None
             requests.alias(email_lower=Lower("user__email")).filter(email_lower=ref.lower()).first()
         )
     return None
-
-
-def partner_events(*, partner: Partner):
-    """The partner's event feed, oldest first."""
-    return PartnerEvent.objects.filter(partner=partner).order_by("id")
