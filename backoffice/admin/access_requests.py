@@ -4,7 +4,7 @@ accounts, and any other on the forwarder's behalf."""
 
 from django.contrib import admin, messages
 
-from backoffice.admin.base import ACT_PERMISSION
+from backoffice.admin.base import ActionsOnly
 from provisioning.accounts.consent import access_request_decide
 from provisioning.audit.records import Actor
 from provisioning.models import AccessRequest
@@ -26,7 +26,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(ActionsOnly, admin.ModelAdmin):
     list_display = ["user", "partner", "created_at", "expires_at", "who_decides", "decision"]
     list_filter = [OpenFilter, "emailed", "partner"]
     list_select_related = ["user", "partner"]
@@ -35,18 +35,6 @@ class AccessRequestAdmin(admin.ModelAdmin):
     actions = ["allow", "decline"]
     readonly_fields = [f.name for f in AccessRequest._meta.fields if f.name != "nonce"]
     exclude = ["nonce"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_act_permission(self, request):
-        return request.user.has_perm(ACT_PERMISSION)
 
     @admin.display(description="Who answers")
     def who_decides(self, obj):

@@ -14,11 +14,9 @@ from backoffice.actions import Report
 ACT_PERMISSION = "backoffice.act_on_accounts"
 
 
-class AccountAdminBase(admin.ModelAdmin):
-    """Accounts are never added, edited or deleted in the admin: agents act on them through
-    the actions, with the act_on_accounts permission."""
-
-    # --- permissions ---------------------------------------------------------------------
+class ActionsOnly:
+    """Rows never added, edited or deleted in the admin: agents act on them through the
+    actions, with the act_on_accounts permission."""
 
     def has_add_permission(self, request):
         return False
@@ -31,6 +29,12 @@ class AccountAdminBase(admin.ModelAdmin):
 
     def has_act_permission(self, request):
         return request.user.has_perm(ACT_PERMISSION)
+
+
+class AccountAdminBase(ActionsOnly, admin.ModelAdmin):
+    """The accounts' admin (queue and account page); see ActionsOnly for who may act."""
+
+    # --- permissions ---------------------------------------------------------------------
 
     def _require_act(self, request):
         if not (

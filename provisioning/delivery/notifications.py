@@ -61,14 +61,6 @@ def email_completion_link(*, user: User, link: CompletionLink, url: str) -> None
     )
 
 
-def email_partner_access(*, user: User, partner: Partner) -> None:
-    outbox_email_queue(
-        template="partner_access",
-        to=user.email,
-        context={**_person(user), "partner_name": partner.name},
-    )
-
-
 def email_access_request(*, user: User, partner: Partner, url: str, expires_at) -> None:
     outbox_email_queue(
         template="access_request",
